@@ -1,0 +1,60 @@
+"""The audit trail: who did what to which client's record, when, from where and why.
+
+Rows never hold clinical text: only ids, the kind of record, field names and codes.
+The application's database role may only INSERT and SELECT here (therapia/core/grants.py),
+and a trigger refuses UPDATE, DELETE and TRUNCATE for every role (migration 0002).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Action(models.TextChoices):
+    READ = "read", "Read"
+    LIST = "list", "Listed or searched"
+    CREATE = "create", "Created"
+    UPDATE = "update", "Updated"
+    DELETE = "delete", "Deleted"
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    SIGN_OUT = "sign_out", "Signed out"
+    TWO_FACTOR_FAILED = "two_factor_failed", "Two-factor code refused"
+    DENIED = "denied", "Access refused"
+
+
+class Purpose(models.TextChoices):
+    """Why the record was touched (HL7 v3 PurposeOfUse, simplified)."""
+
+    TREATMENT = "treatment", "Treatment"
+    OPERATIONS = "operations", "Practice operations"
+    SCHEDULING = "scheduling", "Scheduling"
+    SECURITY = "security", "Security"
+    SYSTEM = "system", "System"
+
+
+class AuditEvent(models.Model):
+    occurred_at = models.DateTimeField(db_index=True)
+    # Plain ids rather than foreign keys: the trail must outlive what it describes.
+    actor_user_id = models.BigIntegerField(null=True)
+    actor_label = models.CharField(max_length=200, help_text="e-mail or 'system:<job>'")
+    practice_id = models.BigIntegerField(null=True)
+    client_id = models.BigIntegerField(null=True)
+    action = models.CharField(max_length=24, choices=Action.choices)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, blank=True)
+    fields = models.JSONField(default=list, help_text="Names of fields read or changed")
+    ip_address = models.GenericIPAddressField(null=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    request_id = models.CharField(max_length=36, blank=True)
+
+    class Meta:
+        ordering = ("id",)
+        indexes = [
+            # "Who looked at my record": a client's events in time order.
+            models.Index(fields=["client_id", "occurred_at"], name="audit_client_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"

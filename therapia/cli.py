@@ -1,0 +1,85 @@
+"""The `therapia` command: the demo, the test suite, and the operator's tools.
+
+    therapia demo            migrate, seed an empty database, serve the demo practice
+    therapia test [ARGS]     ruff, mypy and pytest (ARGS go to pytest)
+    therapia demo-code       the current two-factor code for the demo accounts
+    therapia manage ARGS     any Django management command (migrate, seed, ...)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from therapia import dbserver
+
+ROOT = dbserver.ROOT
+BIN = Path(sys.executable).parent
+
+
+def say(message: str) -> None:
+    sys.stderr.write(f"[therapia] {message}\n")
+
+
+def prepare_environment() -> None:
+    """A secret key and a database, whatever machine we are on."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "therapia.settings")
+    key_file = dbserver.data_dir() / "secret_key"
+    if not os.environ.get("SECRET_KEY") and not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    if os.environ.get("DATABASE_URL"):
+        dbserver.provision_external()
+    else:
+        say(f"starting the embedded PostgreSQL in {dbserver.data_dir() / 'pgdata'}")
+    dbserver.ensure_environment()
+
+
+def django_command(*args: str) -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command(*args)
+
+
+def run_tests(extra: list[str]) -> int:
+    from therapia import test_runner
+
+    return test_runner.run(extra)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="therapia", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the demo practice")
+    demo.add_argument("--port", type=int, default=int(os.environ.get("THERAPIA_PORT", "8000")))
+    sub.add_parser("test", help="run the whole test suite", add_help=False)
+    sub.add_parser("demo-code", help="print the current two-factor code of the demo accounts")
+    sub.add_parser("manage", help="run a Django management command", add_help=False)
+    args, rest = parser.parse_known_args(argv)
+
+    prepare_environment()
+    if args.command == "test":
+        return run_tests(rest)
+    if args.command == "manage":
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["therapia manage", *rest])
+        return 0
+    if args.command == "demo-code":
+        django_command("demo_code")
+        return 0
+    from therapia import demo as demo_runner
+
+    return demo_runner.run(port=args.port)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

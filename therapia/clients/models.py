@@ -1,0 +1,190 @@
+"""Clients, the people around them, couple and family units, and care teams."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+
+from therapia.accounts.models import Membership, Practice
+from therapia.core.models import BaseModel
+
+
+class Client(BaseModel):
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")
+    legal_given_name = models.CharField(max_length=100)
+    legal_family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    date_of_birth = models.DateField()
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    language = models.CharField(max_length=35, default="en", help_text="BCP 47 tag, e.g. en, es")
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("legal_family_name", "legal_given_name")
+        indexes = [
+            # Used by the client list's search (selectors.client_list_for).
+            models.Index(fields=["practice", "legal_family_name"], name="client_practice_family"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_of_birth__gte=dt.date(1900, 1, 1)), name="client_dob_plausible"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        given = self.preferred_name or self.legal_given_name
+        return f"{given} {self.legal_family_name}"
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the record is saved: guards against silent overwrites."""
+        return self.updated_at.isoformat()
+
+    def age_on(self, day: dt.date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class Relationship(models.TextChoices):
+    GUARDIAN = "guardian", "Guardian"
+    PARTNER = "partner", "Partner"
+    FAMILY = "family", "Family member"
+
+
+class GuardianBasis(models.TextChoices):
+    PARENTAL_RESPONSIBILITY = "parental_responsibility", "Parental responsibility"
+    COURT_APPOINTED = "court_appointed", "Court-appointed guardian"
+    SPECIAL_GUARDIANSHIP = "special_guardianship", "Special guardianship order"
+    LOCAL_AUTHORITY = "local_authority", "Local authority (care order)"
+    POWER_OF_ATTORNEY = "power_of_attorney", "Lasting / health-care power of attorney"
+
+
+class RelatedPerson(BaseModel):
+    """Someone in a client's life with a role in their care: a guardian, partner or relative."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="related_persons")
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=16, choices=Relationship.choices)
+    relationship_detail = models.CharField(max_length=100, blank=True, help_text="e.g. mother")
+    legal_basis = models.CharField(max_length=32, choices=GuardianBasis.choices, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    # When the related person is also a client of the practice (a partner in couple work).
+    linked_client = models.ForeignKey(
+        Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("relationship", "name")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(relationship="guardian")
+                | (~Q(legal_basis="") & Q(valid_from__isnull=False)),
+                name="guardian_has_legal_basis_and_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_until__gte=models.F("valid_from")),
+                name="related_person_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_relationship_display()})"
+
+    def is_current(self, day: dt.date) -> bool:
+        started = self.valid_from is None or self.valid_from <= day
+        return started and (self.valid_until is None or self.valid_until >= day)
+
+
+class UnitKind(models.TextChoices):
+    COUPLE = "couple", "Couple"
+    FAMILY = "family", "Family"
+
+
+class ClientUnit(BaseModel):
+    """A couple or a family treated together: a record of its own, not a client."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="client_units")
+    kind = models.CharField(max_length=8, choices=UnitKind.choices)
+    name = models.CharField(max_length=200, help_text="e.g. 'The Okafor family'")
+    members = models.ManyToManyField(Client, through="UnitMember", related_name="units")
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitMember(BaseModel):
+    unit = models.ForeignKey(ClientUnit, on_delete=models.CASCADE, related_name="memberships")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="unit_memberships")
+    role = models.CharField(max_length=40, help_text="e.g. partner, parent, child")
+
+    class Meta:
+        ordering = ("unit", "client__legal_family_name")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "client"], name="unit_member_once")
+        ]
+
+
+class CareRole(models.TextChoices):
+    PRIMARY = "primary", "Primary clinician"
+    SECONDARY = "secondary", "Secondary clinician"
+    SUPERVISOR = "supervisor", "Supervisor"
+
+
+class CareTeamMember(BaseModel):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="care_team")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="care_assignments"
+    )
+    role = models.CharField(max_length=16, choices=CareRole.choices)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("client", "role")
+        indexes = [
+            # The access policy asks "is this member on this client's active care team?"
+            models.Index(
+                fields=["membership", "client"],
+                name="care_team_active",
+                condition=Q(ended_on__isnull=True),
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(role="primary", ended_on__isnull=True),
+                name="care_team_one_active_primary",
+            ),
+            models.UniqueConstraint(
+                fields=["client", "membership"],
+                condition=Q(ended_on__isnull=True),
+                name="care_team_member_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="care_team_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} — {self.get_role_display()}"

@@ -1,0 +1,50 @@
+"""Privileges of the application role, re-applied after every migration.
+
+The application role may read and write ordinary tables. Tables listed in
+APPEND_ONLY_TABLES are INSERT/SELECT only, so even a compromised web process cannot
+rewrite history there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from psycopg import sql
+
+APPEND_ONLY_TABLES = ("audit_auditevent",)
+
+
+def application_role() -> str:
+    return str(settings.DATABASES["default"]["USER"])
+
+
+def grant_statements(role: str) -> list[sql.Composed]:
+    ident = sql.Identifier(role)
+    statements = [
+        sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident),
+        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(
+            ident
+        ),
+        sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident),
+    ]
+    for table in APPEND_ONLY_TABLES:
+        statements.append(
+            sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(
+                sql.Identifier(table), ident
+            )
+        )
+    return statements
+
+
+def grant_application_role(*, using: str = "owner", **kwargs: Any) -> None:
+    if using != "owner":
+        return
+    role = application_role()
+    owner = settings.DATABASES["owner"]["USER"]
+    if not role or role == owner:
+        return
+    with connections[using].cursor() as cursor:
+        for statement in grant_statements(role):
+            cursor.execute(statement.as_string(cursor.connection))

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from therapia.core.decorators import staff_view
+from therapia.core.http import AuthedRequest
+from therapia.scheduling import selectors
+
+
+@staff_view
+def agenda(request: AuthedRequest) -> HttpResponse:
+    """Today's sessions, or another day's with ?day=YYYY-MM-DD."""
+    zone = zoneinfo.ZoneInfo(request.actor.practice.time_zone)
+    today = timezone.now().astimezone(zone).date()
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else today
+    except ValueError:
+        day = today
+    sessions = list(selectors.agenda_for(actor=request.actor, day=day))
+    context = {
+        "day": day, "today": today, "sessions": sessions, "zone": zone, "nav": "agenda",
+        "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1),
+    }
+    return render(request, "scheduling/agenda.html", context)

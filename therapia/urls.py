@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("therapia.core.urls")),
+    path("accounts/", include("therapia.accounts.urls")),
+    path("clients/", include("therapia.clients.urls")),
+    path("settings/", include("therapia.accounts.settings_urls")),
+    path("agenda/", include("therapia.scheduling.urls")),
+]
