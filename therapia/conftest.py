@@ -3,6 +3,7 @@ application role, exactly as the app does. Personas live in therapia/core/testin
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +21,8 @@ def django_db_setup(
 ) -> Iterator[None]:
     with django_db_blocker.unblock():
         owner = connections["owner"]
+        # One database per test process, so parallel runs never clobber each other.
+        owner.settings_dict.setdefault("TEST", {})["NAME"] = f"test_therapia_{os.getpid()}"
         original = owner.settings_dict["NAME"]
         name = owner.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         default = connections["default"]
