@@ -1,0 +1,79 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live Therapia server.
+
+These tests commit real rows (the server runs in another thread with its own connection),
+so they build their own uniquely named practice and never rely on an empty table. The test
+database is dropped at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test.testcases import LiveServerThread, _StaticFilesHandler
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from therapia.browser import find_chromium
+
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no Chromium is installed: browser tests cannot run")
+        pytest.skip("NO CHROMIUM FOUND: browser test skipped (install Debian's 'chromium')")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def committed_db(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Database access without a wrapping transaction, so the live server sees the rows."""
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture
+def live_url(committed_db: None) -> Iterator[str]:
+    server = LiveServerThread("localhost", _StaticFilesHandler, port=0)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    yield f"http://localhost:{server.port}"
+    server.terminate()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("console", lambda message: problems.append(message.text)
+              if message.type == "error" else None)
+    opened.problems = problems  # type: ignore[attr-defined]
+    yield opened
+    context.close()
