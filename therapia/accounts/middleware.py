@@ -8,7 +8,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.messages.storage import default_storage
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -16,39 +17,59 @@ SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN = "last_seen"
 # Pages a signed-in but not yet verified user may reach.
 OPEN_PREFIXES = ("/accounts/", "/static/")
+TIMED_OUT_MESSAGE = (
+    "You were signed out after a period without activity, to protect client information. "
+    "Please sign in again."
+)
 
 
-def redirect_to_sign_in(request: HttpRequest) -> HttpResponse:
-    url = reverse("accounts:sign_in")
+def _redirect(request: HttpRequest, url_name: str) -> HttpResponse:
+    """A redirect that HTMX follows as a whole page; plain GETs come back to where they were."""
+    url = reverse(url_name)
     if request.headers.get("HX-Request"):
         return HttpResponseClientRedirect(url)
+    if request.method == "GET":
+        query = QueryDict(mutable=True)
+        query["next"] = request.get_full_path()
+        url = f"{url}?{query.urlencode(safe='/')}"
     return HttpResponseRedirect(url)
 
 
+def _is_expired(request: HttpRequest, now: float) -> bool:
+    """Idle too long, or signed in too long ago, whichever comes first."""
+    started = request.session.get(SIGNED_IN_AT)
+    last_seen = request.session.get(LAST_SEEN)
+    if not isinstance(started, int | float) or not isinstance(last_seen, int | float):
+        return True  # a session without timestamps was not made by our sign-in
+    idle_limit = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
+    lifetime = settings.SESSION_MAX_AGE_HOURS * 3600
+    return bool(now - last_seen > idle_limit or now - started > lifetime)
+
+
 class SessionTimeoutMiddleware:
-    """Signs out after an idle period and after an absolute lifetime, whichever comes first."""
+    """Signs out after an idle period and after an absolute lifetime, whichever comes first.
+
+    Both come from settings (SESSION_IDLE_TIMEOUT_MINUTES, SESSION_MAX_AGE_HOURS), read on
+    every request.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated and self._expired(request):
-            logout(request)
-            messages.info(request, "You were signed out to protect client information. "
-                          "Please sign in again.")
-            return redirect_to_sign_in(request)
-        if request.user.is_authenticated:
-            request.session[LAST_SEEN] = int(time.time())
-        return self.get_response(request)
-
-    @staticmethod
-    def _expired(request: HttpRequest) -> bool:
+        if not request.user.is_authenticated:
+            return self.get_response(request)
         now = time.time()
-        started = request.session.get(SIGNED_IN_AT, now)
-        last_seen = request.session.get(LAST_SEEN, now)
-        idle = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
-        lifetime = settings.SESSION_MAX_AGE_HOURS * 3600
-        return now - last_seen > idle or now - started > lifetime
+        if _is_expired(request, now):
+            logout(request)
+            response = _redirect(request, "accounts:sign_in")
+            # This runs before MessageMiddleware, so store the notice ourselves.
+            storage = default_storage(request)
+            storage.add(messages.INFO, TIMED_OUT_MESSAGE)
+            storage.update(response)
+            return response
+        request.session[LAST_SEEN] = int(now)
+        return self.get_response(request)
 
 
 class TwoFactorRequiredMiddleware:
@@ -59,10 +80,7 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not user.is_verified():  # type: ignore[union-attr]
-            if not request.path.startswith(OPEN_PREFIXES):
-                url = reverse("accounts:two_factor")
-                if request.headers.get("HX-Request"):
-                    return HttpResponseClientRedirect(url)
-                return HttpResponseRedirect(url)
+        verified = user.is_authenticated and getattr(user, "is_verified", lambda: False)()
+        if user.is_authenticated and not verified and not request.path.startswith(OPEN_PREFIXES):
+            return _redirect(request, "accounts:two_factor")
         return self.get_response(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -37,8 +38,8 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=150)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
-    objects = UserManager()  # type: ignore[misc]
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     class Meta:
         ordering = ("display_name",)
@@ -160,7 +161,7 @@ class Licence(BaseModel):
     grants_prescribing = models.BooleanField(default=False)
     cycle_starts_on = models.DateField(null=True, blank=True, help_text="Current renewal cycle")
     ce_hours_required = models.DecimalField(
-        max_digits=6, decimal_places=1, default=Decimal("0"), help_text="Per renewal cycle"
+        max_digits=6, decimal_places=1, default=Decimal(0), help_text="Per renewal cycle"
     )
 
     class Meta:

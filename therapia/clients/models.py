@@ -123,7 +123,9 @@ class ClientUnit(BaseModel):
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="client_units")
     kind = models.CharField(max_length=8, choices=UnitKind.choices)
     name = models.CharField(max_length=200, help_text="e.g. 'The Okafor family'")
-    members = models.ManyToManyField(Client, through="UnitMember", related_name="units")
+    members: models.ManyToManyField[Client, UnitMember] = models.ManyToManyField(
+        Client, through="UnitMember", related_name="units"
+    )
 
     class Meta:
         ordering = ("name",)

@@ -27,7 +27,8 @@ def client_list(request: AuthedRequest) -> HttpResponse:
     form = ClientSearchForm(request.POST or None)
     search = form.cleaned_data["q"] if form.is_valid() else ""
     clients = selectors.client_list_for(actor=request.actor, search=search)
-    page = Paginator(clients, PAGE_SIZE).get_page(request.POST.get("page") or request.GET.get("page"))
+    number = request.POST.get("page") or request.GET.get("page")
+    page = Paginator(clients, PAGE_SIZE).get_page(number)
     template = "clients/client_list.html"
     if request.htmx:
         template += "#results"

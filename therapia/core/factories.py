@@ -35,16 +35,10 @@ class PracticeFactory(factory.django.DjangoModelFactory):
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     display_name = factory.Faker("name")
-    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
-
-    @factory.post_generation
-    def saved(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if create:
-            self.save()
+    password = factory.django.Password(TEST_PASSWORD)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -104,7 +98,9 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
 
     practice = factory.SubFactory(PracticeFactory)
     kind = SessionKind.INDIVIDUAL
-    starts_at = factory.LazyFunction(lambda: timezone.now().replace(minute=0, second=0, microsecond=0))
+    starts_at = factory.LazyFunction(
+        lambda: timezone.now().replace(minute=0, second=0, microsecond=0)
+    )
     ends_at = factory.LazyAttribute(lambda a: a.starts_at + dt.timedelta(minutes=50))
 
     @factory.post_generation

@@ -29,12 +29,8 @@ def grant_statements(role: str) -> list[sql.Composed]:
         ),
         sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident),
     ]
-    for table in APPEND_ONLY_TABLES:
-        statements.append(
-            sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(
-                sql.Identifier(table), ident
-            )
-        )
+    revoke = sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}")
+    statements.extend(revoke.format(sql.Identifier(t), ident) for t in APPEND_ONLY_TABLES)
     return statements
 
 

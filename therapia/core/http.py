@@ -10,6 +10,6 @@ from therapia.security.actor import Actor
 
 
 class AuthedRequest(HttpRequest):
-    user: User  # type: ignore[assignment]
+    user: User
     actor: Actor
     htmx: HtmxDetails

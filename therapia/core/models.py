@@ -27,3 +27,6 @@ class SubmittedForm(models.Model):
 
     class Meta:
         ordering = ("created_at",)
+
+    def __str__(self) -> str:
+        return str(self.token)

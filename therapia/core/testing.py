@@ -46,24 +46,24 @@ class Personas:
 
 
 def make_personas() -> Personas:
-    practice = factories.PracticeFactory(name="Riverside Therapy")
-    other = factories.PracticeFactory(name="Hilltop Counselling")
+    practice = factories.PracticeFactory.create(name="Riverside Therapy")
+    other = factories.PracticeFactory.create(name="Hilltop Counselling")
 
     def member(name: str, role: Role, where: Practice = practice) -> Membership:
-        user = factories.UserFactory(email=f"{name}@example.org", display_name=name.title())
-        return factories.MembershipFactory(user=user, practice=where, role=role)
+        user = factories.UserFactory.create(email=f"{name}@example.org", display_name=name.title())
+        return factories.MembershipFactory.create(user=user, practice=where, role=role)
 
     owner = member("alice", Role.OWNER)
     trainee, supervisor = member("tara", Role.TRAINEE), member("sam", Role.SUPERVISOR)
-    dana = factories.ClientFactory(practice=practice, legal_given_name="Dana",
+    dana = factories.ClientFactory.create(practice=practice, legal_given_name="Dana",
                                    legal_family_name="Whitfield")
-    factories.CareTeamFactory(client=dana, membership=owner, role=CareRole.PRIMARY)
-    factories.CareTeamFactory(client=dana, membership=trainee, role=CareRole.SECONDARY)
-    factories.CareTeamFactory(client=dana, membership=supervisor, role=CareRole.SUPERVISOR)
+    factories.CareTeamFactory.create(client=dana, membership=owner, role=CareRole.PRIMARY)
+    factories.CareTeamFactory.create(client=dana, membership=trainee, role=CareRole.SECONDARY)
+    factories.CareTeamFactory.create(client=dana, membership=supervisor, role=CareRole.SUPERVISOR)
     outsider = member("charlie", Role.OWNER, other)
-    outsider_client = factories.ClientFactory(practice=other, legal_given_name="Olive",
+    outsider_client = factories.ClientFactory.create(practice=other, legal_given_name="Olive",
                                               legal_family_name="Outis")
-    factories.CareTeamFactory(client=outsider_client, membership=outsider)
+    factories.CareTeamFactory.create(client=outsider_client, membership=outsider)
     return Personas(
         practice=practice, other_practice=other, owner=owner,
         colleague=member("bob", Role.CLINICIAN), outsider=outsider,

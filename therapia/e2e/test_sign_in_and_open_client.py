@@ -22,11 +22,11 @@ def test_clinician_signs_in_with_two_factor_and_opens_a_client(
     live_url: str, page: Page
 ) -> None:
     tag = uuid.uuid4().hex[:8]
-    user = factories.UserFactory(email=f"e2e-{tag}@example.org", display_name="Eve Tester")
-    membership = factories.MembershipFactory(user=user, role=Role.CLINICIAN)
-    client = factories.ClientFactory(practice=membership.practice, legal_given_name="Zora",
+    user = factories.UserFactory.create(email=f"e2e-{tag}@example.org", display_name="Eve Tester")
+    membership = factories.MembershipFactory.create(user=user, role=Role.CLINICIAN)
+    client = factories.ClientFactory.create(practice=membership.practice, legal_given_name="Zora",
                                      legal_family_name=f"Quill{tag}")
-    factories.CareTeamFactory(client=client, membership=membership, role=CareRole.PRIMARY)
+    factories.CareTeamFactory.create(client=client, membership=membership, role=CareRole.PRIMARY)
     device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
 
     page.goto(f"{live_url}/clients/")

@@ -29,7 +29,9 @@ class TherapyGroup(BaseModel):
     is_open = models.BooleanField(default=False, help_text="Open groups admit new members")
     capacity = models.PositiveSmallIntegerField(default=8)
     facilitators = models.ManyToManyField(Membership, related_name="facilitated_groups")
-    members = models.ManyToManyField(Client, through="GroupMember", related_name="groups")
+    members: models.ManyToManyField[Client, GroupMember] = models.ManyToManyField(
+        Client, through="GroupMember", related_name="groups"
+    )
 
     class Meta:
         ordering = ("name",)

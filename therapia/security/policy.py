@@ -48,6 +48,8 @@ def _on_care_team(actor: Actor) -> Exists:
 def clients_visible_to(actor: Actor, level: Access = Access.DEMOGRAPHICS) -> QuerySet[Client]:
     """Every client the actor may see at `level` or above, as one query."""
     in_practice = Client.objects.filter(practice=actor.practice)
+    if not actor.membership.is_active:
+        return in_practice.none()
     baseline = _ROLE_BASELINE.get(Role(actor.role), Access.NONE)
     if baseline >= level:
         return in_practice

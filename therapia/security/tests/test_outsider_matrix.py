@@ -1,0 +1,46 @@
+"""Every URL that shows a client answers each persona as the access policy says: a record
+the persona may not see is a 404, never a 403 that would confirm it exists."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from therapia.core.testing import Personas
+
+# Who may open a client's pages at all (demographics or clinical), from security/policy.py.
+SEES_DANA = {"owner", "trainee", "supervisor", "front_desk"}
+PERSONAS = ["owner", "colleague", "outsider", "front_desk", "trainee", "supervisor", "researcher"]
+
+
+def client_url_names() -> list[str]:
+    """Every named URL that takes a client's public_id, found from the URLconf itself."""
+    names: list[str] = []
+    for top in get_resolver().url_patterns:
+        if isinstance(top, URLResolver) and top.namespace == "clients":
+            names.extend(
+                f"clients:{pattern.name}" for pattern in top.url_patterns
+                if isinstance(pattern, URLPattern) and "public_id" in pattern.pattern.converters
+            )
+    return names
+
+
+def test_the_matrix_covers_every_client_url() -> None:
+    assert {"clients:overview", "clients:edit"} <= set(client_url_names())
+
+
+@pytest.mark.parametrize("url_name", client_url_names())
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_client_urls_answer_per_policy(personas: Personas, as_user, url_name: str,
+                                       persona: str) -> None:
+    http = as_user(getattr(personas, persona).user)
+    response = http.get(reverse(url_name, args=[personas.dana.public_id]))
+    assert response.status_code == (200 if persona in SEES_DANA else 404)
+
+
+@pytest.mark.parametrize("url_name", client_url_names())
+def test_unknown_id_is_404(personas: Personas, as_user, url_name: str) -> None:
+    http = as_user(personas.owner.user)
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert http.get(reverse(url_name, args=[missing])).status_code == 404
+    assert http.get(f"/clients/{personas.outsider_client.public_id}/").status_code == 404
