@@ -12,10 +12,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test.testcases import LiveServerThread, _StaticFilesHandler
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from therapia.browser import find_chromium
+
+# Playwright's sync API keeps an event loop on the main thread; the ORM calls made by the
+# test itself are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -53,6 +58,7 @@ def committed_db(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]
     """Database access without a wrapping transaction, so the live server sees the rows."""
     with django_db_blocker.unblock():
         yield
+        connections.close_all()  # or the test database cannot be dropped at the end
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def test_clinician_signs_in_with_two_factor_and_opens_a_client(
     page.get_by_role("button", name="Sign in").click()
 
     page.get_by_label("Code from your authenticator app").fill(current_code(device))
-    page.get_by_role("button", name="Verify").click()
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Clients", exact=True)).to_be_visible()
 
     page.get_by_label("Search by name, e-mail or phone").fill(f"quill{tag}")
