@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 
-from therapia.clients.models import Client
+from therapia.accounts.models import CLINICAL_ROLES, Membership, Practice
+from therapia.clients.models import CareRole, Client, RelatedPerson, Relationship
 
 
 class ClientForm(forms.ModelForm[Client]):
@@ -42,3 +44,51 @@ class ClientForm(forms.ModelForm[Client]):
 
 class ClientSearchForm(forms.Form):
     q = forms.CharField(label="Search by name, e-mail or phone", required=False, max_length=100)
+
+
+class RelatedPersonForm(forms.ModelForm[RelatedPerson]):
+    class Meta:
+        model = RelatedPerson
+        fields = ("name", "relationship", "relationship_detail", "legal_basis", "valid_from",
+                  "valid_until", "phone", "email")
+        labels = {
+            "relationship_detail": "Relationship in their words",
+            "legal_basis": "Legal basis (guardians)",
+            "valid_from": "From",
+            "valid_until": "Until",
+        }
+        widgets = {
+            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("relationship") == Relationship.GUARDIAN:
+            if not data.get("legal_basis"):
+                self.add_error("legal_basis", "A guardian needs the legal basis of guardianship.")
+            if not data.get("valid_from"):
+                self.add_error("valid_from", "A guardian needs the date guardianship started.")
+        start, end = data.get("valid_from"), data.get("valid_until")
+        if start and end and end < start:
+            self.add_error("valid_until", "The end date is before the start date.")
+        return data
+
+
+class ClinicianChoiceField(forms.ModelChoiceField[Membership]):
+    def label_from_instance(self, obj: Membership) -> str:
+        return f"{obj.user.display_name} ({obj.get_role_display()})"
+
+
+class CareTeamForm(forms.Form):
+    membership = ClinicianChoiceField(queryset=Membership.objects.none(), label="Clinician",
+                                      to_field_name="public_id")
+    role = forms.ChoiceField(choices=CareRole.choices, label="Role")
+
+    def __init__(self, *args: Any, practice: Practice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["membership"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 (narrowing for mypy)
+        field.queryset = Membership.objects.filter(
+            practice=practice, is_active=True, role__in=CLINICAL_ROLES
+        ).select_related("user")

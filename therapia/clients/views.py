@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
 from therapia.clients import selectors, services
-from therapia.clients.forms import ClientForm, ClientSearchForm
+from therapia.clients.forms import CareTeamForm, ClientForm, ClientSearchForm, RelatedPersonForm
 from therapia.core import idempotency
 from therapia.core.decorators import staff_view
 from therapia.core.http import AuthedRequest
@@ -91,3 +92,54 @@ def client_edit(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     return render(request, "clients/client_form.html",
                   {"form": form, "client": client, "version": version, "nav": "clients"},
                   status=status)
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def related_person_add(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
+    client = selectors.client_get_for(actor=request.actor, public_id=public_id)
+    form = RelatedPersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        services.related_person_add(actor=request.actor, client=client, data=data)
+        return redirect("clients:overview", public_id=public_id)
+    status = 422 if form.errors else 200
+    return render(request, "clients/related_person_form.html",
+                  {"form": form, "client": client, "nav": "clients"}, status=status)
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def care_team(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
+    client = selectors.client_get_for(actor=request.actor, public_id=public_id)
+    can_manage = policy.can_manage_care_team(request.actor, client)
+    form = CareTeamForm(request.POST or None, practice=request.actor.practice)
+    if request.method == "POST":
+        if not can_manage:
+            return render(request, "core/not_allowed.html", status=403)
+        if form.is_valid():
+            try:
+                services.care_team_assign(actor=request.actor, client=client,
+                                          membership=form.cleaned_data["membership"],
+                                          role=form.cleaned_data["role"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect("clients:care_team", public_id=public_id)
+    members = client.care_team.filter(ended_on__isnull=True).select_related("membership__user")
+    status = 422 if form.errors else 200
+    context = {"client": client, "members": members, "form": form, "can_manage": can_manage,
+               "nav": "clients"}
+    return render(request, "clients/care_team.html", context, status=status)
+
+
+@staff_view
+@require_POST
+def care_team_end(request: AuthedRequest, public_id: uuid.UUID, member_id: uuid.UUID
+                  ) -> HttpResponse:
+    client = selectors.client_get_for(actor=request.actor, public_id=public_id)
+    member = get_object_or_404(client.care_team, public_id=member_id, ended_on__isnull=True)
+    if not policy.can_manage_care_team(request.actor, client):
+        return render(request, "core/not_allowed.html", status=403)
+    services.care_team_end(actor=request.actor, member=member)
+    return redirect("clients:care_team", public_id=public_id)

@@ -82,6 +82,17 @@ def can_edit_demographics(actor: Actor, client: Client) -> bool:
     return client_access(actor, client) >= Access.DEMOGRAPHICS and actor.role != Role.RESEARCHER
 
 
+def can_manage_care_team(actor: Actor, client: Client) -> bool:
+    """The practice owner, or the client's primary clinician."""
+    if client_access(actor, client) == Access.NONE:
+        return False
+    if actor.role == Role.OWNER:
+        return True
+    return CareTeamMember.objects.filter(
+        client=client, membership=actor.membership, role="primary", ended_on__isnull=True
+    ).exists()
+
+
 def can_create_client(actor: Actor) -> bool:
     return actor.role in (Role.OWNER, Role.FRONT_DESK, Role.CLINICIAN, Role.SUPERVISOR)
 

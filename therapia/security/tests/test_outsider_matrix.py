@@ -19,14 +19,15 @@ def client_url_names() -> list[str]:
     for top in get_resolver().url_patterns:
         if isinstance(top, URLResolver) and top.namespace == "clients":
             names.extend(
-                f"clients:{pattern.name}" for pattern in top.url_patterns
-                if isinstance(pattern, URLPattern) and "public_id" in pattern.pattern.converters
+                f"clients:{p.name}" for p in top.url_patterns
+                if isinstance(p, URLPattern) and set(p.pattern.converters) == {"public_id"}
             )
     return names
 
 
 def test_the_matrix_covers_every_client_url() -> None:
-    assert {"clients:overview", "clients:edit"} <= set(client_url_names())
+    assert {"clients:overview", "clients:edit", "clients:care_team",
+            "clients:related_person_add"} <= set(client_url_names())
 
 
 @pytest.mark.parametrize("url_name", client_url_names())
@@ -44,3 +45,17 @@ def test_unknown_id_is_404(personas: Personas, as_user, url_name: str) -> None:
     missing = "00000000-0000-4000-8000-000000000000"
     assert http.get(reverse(url_name, args=[missing])).status_code == 404
     assert http.get(f"/clients/{personas.outsider_client.public_id}/").status_code == 404
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_ending_a_care_team_membership_per_policy(personas: Personas, as_user,
+                                                  persona: str) -> None:
+    member = personas.dana.care_team.get(membership=personas.trainee)
+    url = reverse("clients:care_team_end", args=[personas.dana.public_id, member.public_id])
+    response = as_user(getattr(personas, persona).user).post(url)
+    # Only the owner (here also the primary clinician) manages the team; the others who can
+    # see Dana are told no; everyone else cannot see her at all.
+    expected = 302 if persona == "owner" else 403 if persona in SEES_DANA else 404
+    assert response.status_code == expected
+    member.refresh_from_db()
+    assert (member.ended_on is not None) == (persona == "owner")
