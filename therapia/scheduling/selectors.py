@@ -21,12 +21,12 @@ def day_bounds(day: dt.date, time_zone: str) -> tuple[dt.datetime, dt.datetime]:
 
 
 def agenda_for(*, actor: Actor, day: dt.date) -> QuerySet[Appointment]:
-    """A clinician's own sessions that day; front desk and owner see the whole practice's."""
+    """A clinician's own sessions that day; the front desk sees the whole practice's."""
     start, end = day_bounds(day, actor.practice.time_zone)
     sessions = Appointment.objects.filter(
         practice=actor.practice, starts_at__gte=start, starts_at__lt=end
     )
-    if actor.role not in (Role.FRONT_DESK, Role.OWNER):
+    if actor.role != Role.FRONT_DESK:
         sessions = sessions.filter(clinicians=actor.membership)
     if actor.role == Role.RESEARCHER:
         sessions = sessions.none()
