@@ -1,39 +1,73 @@
-"""Sign-in, two-factor verification and enrolment, sign-out."""
+"""Sign-in, two-factor verification and enrolment, sign-out, lock-out and password reset."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+from axes.helpers import get_cool_off
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import views as auth_views
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from therapia.accounts import two_factor
-from therapia.accounts.forms import CodeForm, SignInForm
+from therapia.accounts.forms import (
+    CodeForm,
+    EnrolCodeForm,
+    NewPasswordForm,
+    ResetRequestForm,
+    SignInForm,
+)
 from therapia.accounts.middleware import LAST_SEEN, SIGNED_IN_AT
 from therapia.accounts.models import User
 from therapia.audit.models import Action, Purpose
 from therapia.audit.services import audit_record
 
 NEW_BACKUP_CODES = "new_backup_codes"
+LOCKOUT_RESPONSE = "therapia_lockout_response"
+THROTTLED_MESSAGE = "Too many wrong codes in a row. Wait a minute, then try the newest code."
 
 
 def _next_url(request: HttpRequest) -> str:
+    """Where to go after signing in: only a path on this site, never another host."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
-    return "/"
+    return reverse(settings.LOGIN_REDIRECT_URL)
 
 
+def _with_next(url_name: str, next_url: str) -> str:
+    query = QueryDict(mutable=True)
+    query["next"] = next_url
+    return f"{reverse(url_name)}?{query.urlencode(safe='/')}"
+
+
+def _signed_in_user(request: HttpRequest) -> User | None:
+    user = request.user
+    return user if isinstance(user, User) and user.is_authenticated else None
+
+
+def _is_verified(request: HttpRequest) -> bool:
+    return bool(getattr(request.user, "is_verified", lambda: False)())
+
+
+@never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
+    next_url = _next_url(request)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["username"].lower()
         user = authenticate(request, username=email, password=form.cleaned_data["password"])
@@ -45,74 +79,81 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                              purpose=Purpose.SECURITY, object_type="session")
             if two_factor.confirmed_totp(user) is None:
                 return redirect("accounts:enrol")
-            return redirect(f"{_two_factor_url()}?next={_next_url(request)}")
+            return redirect(_with_next("accounts:two_factor", next_url))
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
-        audit_record(actor=None, action=Action.SIGN_IN_FAILED, purpose=Purpose.SECURITY,
+        # The row names the account tried, if there is one, so its owner can see the attempts.
+        audit_record(actor=None, user=User.objects.filter(email=email).first(),
+                     action=Action.SIGN_IN_FAILED, purpose=Purpose.SECURITY,
                      object_type="session")
         form.add_error(None, "That e-mail and password do not match an account.")
-    return render(request, "accounts/sign_in.html", {"form": form, "next": _next_url(request)})
+    context = {"form": form, "next": next_url, "actor": None}
+    return render(request, "accounts/sign_in.html", context)
 
 
-def _two_factor_url() -> str:
-    from django.urls import reverse
-
-    return reverse("accounts:two_factor")
-
-
+@never_cache
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
+    user = _signed_in_user(request)
+    if user is None:
         return redirect("accounts:sign_in")
-    user = request.user
-    assert isinstance(user, User)
+    next_url = _next_url(request)
+    if _is_verified(request):
+        return HttpResponseRedirect(next_url)
     if two_factor.confirmed_totp(user) is None:
         return redirect("accounts:enrol")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = two_factor.verify_code(user, form.cleaned_data["code"])
-        if device is not None:
-            otp_login(request, device)
-            return redirect(_next_url(request))
+        check = two_factor.verify_code(user, form.cleaned_data["code"])
+        if check.device is not None:
+            otp_login(request, check.device)
+            return HttpResponseRedirect(next_url)
         audit_record(actor=None, user=user, action=Action.TWO_FACTOR_FAILED,
                      purpose=Purpose.SECURITY, object_type="session")
-        form.add_error("code", "That code is not right or has expired. Try the newest code.")
-    return render(request, "accounts/two_factor.html", {"form": form, "next": _next_url(request)})
+        form.add_error("code", THROTTLED_MESSAGE if check.throttled else
+                       "That code is not right or has expired. Try the newest code.")
+    # actor=None: no main navigation until the second factor is in.
+    context = {"form": form, "next": next_url, "actor": None}
+    return render(request, "accounts/two_factor.html", context)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest) -> HttpResponse:
     """First sign-in: set up an authenticator app, then see the backup codes once."""
-    if not request.user.is_authenticated:
+    user = _signed_in_user(request)
+    if user is None:
         return redirect("accounts:sign_in")
-    user = request.user
-    assert isinstance(user, User)
     if two_factor.confirmed_totp(user) is not None:
         return redirect("accounts:two_factor")
     device = two_factor.pending_totp(user)
-    form = CodeForm(request.POST or None)
+    form = EnrolCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         codes = two_factor.totp_confirm(device=device, code=form.cleaned_data["code"])
         if codes is not None:
             otp_login(request, device)
             request.session[NEW_BACKUP_CODES] = codes
             return redirect("accounts:backup_codes")
-        form.add_error("code", "That code is not right. Check the time on your phone and retry.")
+        form.add_error("code", "That code is not right. Check the time on your phone, "
+                               "then enter the newest code.")
     context: dict[str, Any] = {
         "form": form,
         "qr": two_factor.qr_svg(device),
         "secret": two_factor.base32_secret(device),
+        "actor": None,
     }
     return render(request, "accounts/enrol.html", context)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def backup_codes(request: HttpRequest) -> HttpResponse:
     """Shows new backup codes once; POST makes a fresh set (the old ones stop working)."""
-    if not request.user.is_authenticated or not request.user.is_verified():  # type: ignore[union-attr]
+    user = _signed_in_user(request)
+    if user is None:
         return redirect("accounts:sign_in")
-    user = request.user
-    assert isinstance(user, User)
+    if not _is_verified(request):
+        return redirect("accounts:two_factor")
     if request.method == "POST":
         request.session[NEW_BACKUP_CODES] = two_factor.backup_codes_regenerate(user=user)
         return redirect("accounts:backup_codes")
@@ -122,17 +163,66 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        audit_record(actor=None, user=request.user, action=Action.SIGN_OUT,  # type: ignore[arg-type]
+    user = _signed_in_user(request)
+    if user is not None:
+        audit_record(actor=None, user=user, action=Action.SIGN_OUT,
                      purpose=Purpose.SECURITY, object_type="session")
     logout(request)
     messages.info(request, "You have signed out.")
-    return redirect("accounts:sign_in")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
 def locked_out(
     request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None
 ) -> HttpResponse:
-    audit_record(actor=None, action=Action.SIGN_IN_FAILED, purpose=Purpose.SECURITY,
-                 object_type="lockout")
-    return render(request, "accounts/locked_out.html", status=429)
+    """AXES_LOCKOUT_CALLABLE: too many failed sign-ins from this address for this e-mail.
+
+    Called by the sign-in view and again by AxesMiddleware for the same request; the
+    second call returns the first response, so there is one audit row per attempt.
+    """
+    earlier: HttpResponse | None = getattr(request, LOCKOUT_RESPONSE, None)
+    if earlier is not None:
+        return earlier
+    email = str(request.POST.get("username", "")).strip().lower()
+    audit_record(actor=None, user=User.objects.filter(email=email).first() if email else None,
+                 action=Action.SIGN_IN_FAILED, purpose=Purpose.SECURITY, object_type="lockout")
+    cool_off = get_cool_off(request)
+    minutes = round(cool_off.total_seconds() / 60) if cool_off else None
+    result = render(request, "accounts/locked_out.html", {"minutes": minutes, "actor": None},
+                    status=429)
+    setattr(request, LOCKOUT_RESPONSE, result)
+    return result
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Sends the link to an account's e-mail; an unknown e-mail gets the same page and no
+    message. The link is built from SITE_URL, never from the request's Host header."""
+
+    form_class = ResetRequestForm
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_sent")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        self.extra_email_context = {"site_url": str(settings.SITE_URL).rstrip("/")}
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Sets the new password, audits it and lifts any sign-in lock-out for the account.
+
+    The second factor is still asked for at the next sign-in."""
+
+    form_class = NewPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user = form.user
+            audit_record(actor=None, user=user, action=Action.UPDATE, purpose=Purpose.SECURITY,
+                         object_type="password")
+        axes_reset(username=user.email)
+        return response
