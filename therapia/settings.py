@@ -173,6 +173,9 @@ if env_bool("THERAPIA_BEHIND_TLS_PROXY", default=False):
 OTP_TOTP_ISSUER = "Therapia"
 TWO_FACTOR_BACKUP_CODES = 10
 
+# Reverse proxies in front of Therapia whose X-Forwarded-For we trust (therapia/core/client_ip.py).
+TRUSTED_PROXIES = env_int("THERAPIA_TRUSTED_PROXIES", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "therapia.core.client_ip.client_ip"
 AXES_FAILURE_LIMIT = env_int("THERAPIA_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = env_int("THERAPIA_LOCKOUT_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

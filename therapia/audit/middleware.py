@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from therapia.audit.context import Origin, origin
+from therapia.core.client_ip import client_ip
 
 
 class RequestContextMiddleware:
@@ -15,7 +16,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         value = Origin(
-            ip_address=request.META.get("REMOTE_ADDR") or None,
+            ip_address=client_ip(request),
             user_agent=request.headers.get("user-agent", "")[:200],
         )
         with origin(value):

@@ -148,3 +148,10 @@ def test_researcher_cannot_register_clients(personas: Personas, as_user) -> None
     response = as_user(personas.researcher.user).post(reverse("clients:create"), VALID)
     assert response.status_code == 403
     assert not Client.objects.filter(legal_family_name="Haddad").exists()
+
+
+def test_signed_out_htmx_request_is_sent_to_sign_in(personas: Personas, client) -> None:
+    response = client.post(reverse("clients:list"), {"q": "x"}, HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"].startswith(reverse("accounts:sign_in"))
+    plain = client.get(overview_url(personas))
+    assert plain.status_code == 302 and plain["Location"].startswith("/accounts/sign-in/")
