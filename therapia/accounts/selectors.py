@@ -224,23 +224,11 @@ def membership_get_for(
     return found
 
 
-def can_edit_credentials(actor: Actor, practitioner: PractitionerProfile) -> bool:
-    """The practice owner edits the licences and CE of the practice's practitioners; a
-    practitioner edits their own. (A can_* rule: belongs in security/policy.py.)"""
-    if not actor.membership.is_active:
-        return False
-    if practitioner.user_id == actor.user.pk:
-        return True
-    return policy.can_manage_practice(actor) and Membership.objects.filter(
-        practice=actor.practice, user_id=practitioner.user_id
-    ).exists()
-
-
 def practitioner_for_editing(*, actor: Actor, public_id: uuid.UUID) -> PractitionerProfile:
     """The practitioner profile of a member whose credentials the actor may edit, or 404."""
     membership = membership_get_for(actor=actor, public_id=public_id)
     profile = _profile_of(membership.user)
-    if profile is None or not can_edit_credentials(actor, profile):
+    if profile is None or not policy.can_edit_credentials(actor, profile):
         raise Http404("No such practitioner")
     return profile
 
@@ -253,7 +241,7 @@ def licence_get_for(*, actor: Actor, public_id: uuid.UUID) -> Licence:
         .select_related("practitioner__user")
         .first()
     )
-    if licence is None or not can_edit_credentials(actor, licence.practitioner):
+    if licence is None or not policy.can_edit_credentials(actor, licence.practitioner):
         raise Http404("No such licence")
     return licence
 
@@ -265,7 +253,7 @@ def ce_entry_get_for(*, actor: Actor, public_id: uuid.UUID) -> ContinuingEducati
         .select_related("practitioner__user")
         .first()
     )
-    if entry is None or not can_edit_credentials(actor, entry.practitioner):
+    if entry is None or not policy.can_edit_credentials(actor, entry.practitioner):
         raise Http404("No such entry")
     return entry
 
@@ -307,5 +295,5 @@ def person_page_for(*, actor: Actor, public_id: uuid.UUID, today: dt.date) -> Pe
         cycles=cycles,
         other_entries=[e for e in entries if e.pk not in counted],
         can_prescribe=profile.can_prescribe(today),
-        can_edit=can_edit_credentials(actor, profile),
+        can_edit=policy.can_edit_credentials(actor, profile),
     )

@@ -17,7 +17,7 @@ from therapia.accounts.models import (
     PractitionerProfile,
     Role,
 )
-from therapia.accounts.selectors import can_edit_credentials, practice_today
+from therapia.accounts.selectors import practice_today
 from therapia.audit.models import Action, Purpose
 from therapia.audit.services import audit_record
 from therapia.security import policy
@@ -83,7 +83,7 @@ def membership_set_active(*, actor: Actor, membership: Membership, is_active: bo
 
 
 def _require_credentials_editor(actor: Actor, practitioner: PractitionerProfile) -> None:
-    if not can_edit_credentials(actor, practitioner):
+    if not policy.can_edit_credentials(actor, practitioner):
         raise PermissionDenied("You cannot change this practitioner's licences or CE.")
 
 

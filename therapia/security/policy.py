@@ -13,7 +13,7 @@ import enum
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from therapia.accounts.models import Role
+from therapia.accounts.models import Membership, PractitionerProfile, Role
 from therapia.clients.models import CareTeamMember, Client
 from therapia.security.actor import Actor
 
@@ -98,4 +98,15 @@ def can_create_client(actor: Actor) -> bool:
 
 
 def can_manage_practice(actor: Actor) -> bool:
-    return actor.role == Role.OWNER
+    return actor.role == Role.OWNER and actor.membership.is_active
+
+
+def can_edit_credentials(actor: Actor, practitioner: PractitionerProfile) -> bool:
+    """A practitioner edits their own licences and CE; the owner, those of the practice."""
+    if not actor.membership.is_active:
+        return False
+    if practitioner.user_id == actor.user.pk:
+        return True
+    return can_manage_practice(actor) and Membership.objects.filter(
+        practice=actor.practice, user_id=practitioner.user_id
+    ).exists()

@@ -6,8 +6,10 @@ from therapia.core.client_ip import client_ip
 
 
 def request_with(remote: str, forwarded: str = ""):  # type: ignore[no-untyped-def]
-    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
-    return RequestFactory().get("/", REMOTE_ADDR=remote, **headers)
+    request = RequestFactory().get("/", REMOTE_ADDR=remote)
+    if forwarded:
+        request.META["HTTP_X_FORWARDED_FOR"] = forwarded
+    return request
 
 
 def test_without_proxies_the_socket_address_counts_and_headers_are_ignored() -> None:
