@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from therapia.accounts.selectors import licence_warnings_for
 from therapia.core.decorators import staff_view
 from therapia.core.http import AuthedRequest
 from therapia.scheduling import selectors
@@ -23,6 +24,7 @@ def agenda(request: AuthedRequest) -> HttpResponse:
         day = today
     sessions = list(selectors.agenda_for(actor=request.actor, day=day))
     context = {
+        "licence_warnings": licence_warnings_for(user=request.user, today=today),
         "day": day, "today": today, "sessions": sessions, "zone": zone, "nav": "agenda",
         "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1),
     }

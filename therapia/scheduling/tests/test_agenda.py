@@ -67,7 +67,7 @@ def test_agenda_query_count_does_not_grow(personas: Personas, as_user,
     today = dt.date(2026, 3, 10)
     session_at(personas, personas.owner, personas.dana, 9, today)
     http.get(reverse("scheduling:agenda"))
-    with django_assert_num_queries(12) as first:
+    with django_assert_num_queries(13) as first:
         http.get(reverse("scheduling:agenda"))
     for hour in range(10, 17):
         client = factories.ClientFactory.create(practice=personas.practice)
@@ -80,3 +80,14 @@ def test_researcher_sees_no_sessions(personas: Personas, as_user) -> None:
     session_at(personas, personas.owner, personas.dana, 9, dt.date.today())  # noqa: DTZ011
     body = as_user(personas.researcher.user).get(reverse("scheduling:agenda")).content.decode()
     assert "Whitfield" not in body
+
+
+@time_machine.travel(dt.datetime(2026, 3, 10, 8, 0, tzinfo=LONDON), tick=False)
+def test_agenda_warns_of_a_licence_expiring_within_60_days(personas: Personas, as_user) -> None:
+    practitioner = factories.PractitionerFactory.create(user=personas.owner.user)
+    factories.LicenceFactory.create(practitioner=practitioner, number="PYL04242",
+                                    expires_on=dt.date(2026, 4, 9))
+    body = as_user(personas.owner.user).get(reverse("scheduling:agenda")).content.decode()
+    assert "PYL04242: expires in 30 days" in body
+    assert "needs attention" not in as_user(personas.colleague.user).get(
+        reverse("scheduling:agenda")).content.decode()
