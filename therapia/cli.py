@@ -12,6 +12,7 @@ import argparse
 import os
 import secrets
 import sys
+import time
 from pathlib import Path
 
 from therapia import dbserver
@@ -24,14 +25,24 @@ def say(message: str) -> None:
     sys.stderr.write(f"[therapia] {message}\n")
 
 
+def ensure_secret_key() -> None:
+    """Without SECRET_KEY(_FILE), a random key in the data directory, readable by us only."""
+    if os.environ.get("SECRET_KEY") or os.environ.get("SECRET_KEY_FILE"):
+        return
+    key_file = dbserver.data_dir() / "secret_key"
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    key_file.chmod(0o600)
+
+
 def prepare_environment() -> None:
     """A secret key and a database, whatever machine we are on."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "therapia.settings")
-    key_file = dbserver.data_dir() / "secret_key"
-    if not os.environ.get("SECRET_KEY") and not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+    os.environ.setdefault("THERAPIA_EMBEDDED_DB", "allow")
+    ensure_secret_key()
     if os.environ.get("DATABASE_URL"):
         dbserver.provision_external()
     else:
@@ -54,11 +65,12 @@ def run_tests(extra: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
     parser = argparse.ArgumentParser(prog="therapia", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the demo practice")
-    demo.add_argument("--port", type=int, default=int(os.environ.get("THERAPIA_PORT", "8000")))
+    demo.add_argument("--port", type=int, default=None, help="default: THERAPIA_PORT or 8000")
     sub.add_parser("test", help="run the whole test suite", add_help=False)
     sub.add_parser("demo-code", help="print the current two-factor code of the demo accounts")
     sub.add_parser("manage", help="run a Django management command", add_help=False)
@@ -77,7 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from therapia import demo as demo_runner
 
-    return demo_runner.run(port=args.port)
+    return demo_runner.run(port=args.port or demo_port(), started=started)
+
+
+def demo_port() -> int:
+    value = os.environ.get("THERAPIA_PORT", "8000")
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        sys.exit(f"THERAPIA_PORT={value!r}: use a port number between 1 and 65535")
+    return int(value)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
+from django.core.exceptions import ImproperlyConfigured
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +56,9 @@ def _database_name(url: str) -> str:
 
 
 def external_urls() -> DatabaseUrls:
-    owner = os.environ["DATABASE_URL"]
+    """DATABASE_URL is the owner (for migrations). A web or worker process may be given
+    DATABASE_APP_URL alone, so it never holds the owner's credentials."""
+    owner = os.environ.get("DATABASE_URL") or os.environ["DATABASE_APP_URL"]
     app = os.environ.get("DATABASE_APP_URL") or _with_user(
         owner, APP_ROLE, os.environ.get("DATABASE_APP_PASSWORD")
     )
@@ -114,13 +117,22 @@ def provision(*, admin_url: str, urls: DatabaseUrls, owner_can_create_db: bool =
 
 
 def ensure_environment() -> DatabaseUrls:
-    """Resolve the database URLs and export them, so child processes reuse them."""
-    if os.environ.get("DATABASE_URL"):
+    """Resolve the database URLs and export them, so child processes reuse them.
+
+    The embedded server starts only where an entry point allows it (the `therapia`
+    command, manage.py, the tests): a production web process without DATABASE_URL must
+    fail loudly rather than quietly start an empty database of its own.
+    """
+    if os.environ.get("DATABASE_URL") or os.environ.get("DATABASE_APP_URL"):
         urls = external_urls()
-    else:
+    elif os.environ.get("THERAPIA_EMBEDDED_DB") == "allow":
         urls = start_embedded()
         os.environ["DATABASE_URL"] = urls.owner
-        os.environ["THERAPIA_EMBEDDED_DB"] = "1"
+    else:
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set. Set it (see docs/configuration.md), or start Therapia "
+            "with the `therapia` command, which runs an embedded PostgreSQL."
+        )
     os.environ["DATABASE_APP_URL"] = urls.app
     return urls
 

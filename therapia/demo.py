@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from therapia import dbserver
@@ -18,20 +19,21 @@ def _say(message: str) -> None:
     sys.stderr.write(f"[therapia] {message}\n")
 
 
-def run(*, port: int) -> int:
+def run(*, port: int, started: float) -> int:
+    """`started` is time.monotonic() when the command began, for the readiness report."""
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
     os.environ.setdefault("THERAPIA_SECURE_COOKIES", "false")  # plain http on localhost
-    started = time.monotonic()
     import django
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", verbosity=0)
     call_command("seed_demo_if_empty")
+    call_command("collectstatic", interactive=False, verbosity=0)
     env = {**os.environ}
     web = subprocess.Popen(  # noqa: S603 (our own executables)
         [str(BIN / "gunicorn"), "therapia.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "4", "--access-logfile", "-",
+         "--workers", "2", "--threads", "4", "--no-control-socket", "--access-logfile", "-",
          "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'],
         cwd=dbserver.ROOT, env=env,
     )
@@ -39,21 +41,29 @@ def run(*, port: int) -> int:
         [str(BIN / "python"), "-m", "django", "db_worker", "--interval", "2"],
         cwd=dbserver.ROOT, env=env,
     )
-    _wait_until_serving(port)
+    if not _wait_until_serving(port):
+        _say("the web server did not answer within 60 s; stopping")
+        web.terminate()
+        worker.terminate()
+        return 1
     _say(f"ready in {time.monotonic() - started:.1f} s")
     call_command("demo_sign_ins", port=port)
     return _supervise(web, worker)
 
 
-def _wait_until_serving(port: int) -> None:
-    import socket
-
-    for _ in range(200):
+def _wait_until_serving(port: int) -> bool:
+    """True once the sign-in page answers 200 (Django loaded in a worker)."""
+    url = f"http://127.0.0.1:{port}/accounts/sign-in/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
         except OSError:
-            time.sleep(0.05)
+            pass
+        time.sleep(0.1)
+    return False
 
 
 def _supervise(*processes: subprocess.Popen[bytes]) -> int:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("THERAPIA_EMBEDDED_DB", "allow")
+
 from therapia.settings import *  # noqa: F403
 from therapia.settings import TEMPLATES
 

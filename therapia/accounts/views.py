@@ -64,7 +64,7 @@ def _is_verified(request: HttpRequest) -> bool:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
     next_url = _next_url(request)

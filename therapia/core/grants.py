@@ -2,7 +2,7 @@
 
 The application role may read and write ordinary tables. Tables listed in
 APPEND_ONLY_TABLES are INSERT/SELECT only, so even a compromised web process cannot
-rewrite history there.
+rewrite history there; READ_ONLY_TABLES are SELECT only.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from django.db import connections
 from psycopg import sql
 
 APPEND_ONLY_TABLES = ("audit_auditevent",)
+# Tables the application only reads.
+READ_ONLY_TABLES = ("django_migrations",)
 
 
 def application_role() -> str:
@@ -31,6 +33,8 @@ def grant_statements(role: str) -> list[sql.Composed]:
     ]
     revoke = sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}")
     statements.extend(revoke.format(sql.Identifier(t), ident) for t in APPEND_ONLY_TABLES)
+    read_only = sql.SQL("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {} FROM {}")
+    statements.extend(read_only.format(sql.Identifier(t), ident) for t in READ_ONLY_TABLES)
     return statements
 
 

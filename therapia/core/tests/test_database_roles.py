@@ -36,3 +36,10 @@ def test_app_role_cannot_create_or_alter_tables() -> None:
                       "DROP TABLE clients_client"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
+
+
+def test_app_role_cannot_rewrite_the_migration_history() -> None:
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute("DELETE FROM django_migrations")
+    assert scalar("SELECT count(*) FROM django_migrations") > 0  # type: ignore[operator]
