@@ -45,7 +45,7 @@ def prepare_environment() -> None:
     ensure_secret_key()
     if os.environ.get("DATABASE_URL"):
         dbserver.provision_external()
-    else:
+    elif not os.environ.get("DATABASE_APP_URL"):
         say(f"starting the embedded PostgreSQL in {dbserver.data_dir() / 'pgdata'}")
     dbserver.ensure_environment()
 

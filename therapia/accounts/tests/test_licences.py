@@ -220,10 +220,10 @@ def test_prescribing_needs_the_profession_and_a_current_licence(personas: Person
     unlicensed = profile_for(personas.owner, Profession.PSYCHIATRIST)
     factories.LicenceFactory.create(practitioner=unlicensed, grants_prescribing=False)
     body = as_user(personas.front_desk.user).get(PEOPLE).content.decode()
-    assert "<td>Yes</td>" in row_html(body, personas.colleague)
+    assert "Can prescribe\">Yes</td>" in row_html(body, personas.colleague)
     for member in (personas.supervisor, personas.trainee, personas.owner, personas.researcher):
-        assert "<td>No</td>" in row_html(body, member)
-    assert body.count("<td>Yes</td>") == 1
+        assert "Can prescribe\">No</td>" in row_html(body, member)
+    assert body.count("Can prescribe\">Yes</td>") == 1
 
 
 # --- Adding and editing licences ------------------------------------------------------------
