@@ -4,7 +4,12 @@
     therapia test [ARGS]     ruff, mypy and pytest (ARGS go to pytest)
     therapia demo-code       the current two-factor code for the demo accounts
     therapia manage ARGS     any Django management command (migrate, seed, ...)
+    therapia audit ...       the audit trail: verify, checkpoint, access report
+    therapia keys ...        encryption keys: status, rotate, shred
 """
+
+# Operator tools that are Django management commands of the same name.
+TOOLS = ("audit", "keys")
 
 from __future__ import annotations
 
@@ -74,15 +79,18 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("test", help="run the whole test suite", add_help=False)
     sub.add_parser("demo-code", help="print the current two-factor code of the demo accounts")
     sub.add_parser("manage", help="run a Django management command", add_help=False)
+    for tool in TOOLS:
+        sub.add_parser(tool, help=f"see `therapia {tool} --help`", add_help=False)
     args, rest = parser.parse_known_args(argv)
 
     prepare_environment()
     if args.command == "test":
         return run_tests(rest)
-    if args.command == "manage":
+    if args.command in ("manage", *TOOLS):
         from django.core.management import execute_from_command_line
 
-        execute_from_command_line(["therapia manage", *rest])
+        tool = [] if args.command == "manage" else [args.command]
+        execute_from_command_line(["therapia", *tool, *rest])
         return 0
     if args.command == "demo-code":
         django_command("demo_code")
