@@ -8,9 +8,6 @@
     therapia keys ...        encryption keys: status, rotate, shred
 """
 
-# Operator tools that are Django management commands of the same name.
-TOOLS = ("audit", "keys")
-
 from __future__ import annotations
 
 import argparse
@@ -23,6 +20,8 @@ from pathlib import Path
 from therapia import dbserver
 
 ROOT = dbserver.ROOT
+# Operator tools that are Django management commands of the same name.
+TOOLS = ("audit", "keys")
 BIN = Path(sys.executable).parent
 
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "therapia.security",
     "therapia.clients",
     "therapia.scheduling",
+    "therapia.records",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -183,6 +184,14 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "therapia.accounts.views.locked_out"
 AXES_VERBOSE = False
+
+# --- Keys kept outside the database. Each may instead come from an environment variable
+# (see therapia/security/keyring.py and therapia/audit/keys.py).
+KEYS_DIR = Path(env_str("THERAPIA_KEYS_DIR", str(DATA_DIR / "keys")))
+AUDIT_CHECKPOINT_DIR = Path(
+    env_str("THERAPIA_AUDIT_CHECKPOINT_DIR", str(DATA_DIR / "audit-checkpoints"))
+)
+AUDIT_CHECKPOINT_MINUTES = env_int("THERAPIA_AUDIT_CHECKPOINT_MINUTES", 15)
 
 # --- E-mail: a real Django backend. The demo writes messages to var/mail.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

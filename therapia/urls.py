@@ -8,4 +8,6 @@ urlpatterns = [
     path("clients/", include("therapia.clients.urls")),
     path("settings/", include("therapia.accounts.settings_urls")),
     path("agenda/", include("therapia.scheduling.urls")),
+    path("records/", include("therapia.records.urls")),
+    path("audit/", include("therapia.audit.urls")),
 ]
