@@ -16,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor"
+PACKAGE_DIR = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
 
 
@@ -26,7 +26,7 @@ class Asset:
     version: str
     integrity: str  # the npm registry's "dist.integrity" for the tarball
     member: str  # the file inside the tarball
-    target: str  # file name under static/vendor/
+    target: str  # where it goes, relative to the therapia package
 
     @property
     def tarball_url(self) -> str:
@@ -40,7 +40,14 @@ ASSETS = (
         version="2.0.9",
         integrity="sha512-Vd8ZlGSshz2W2ej+gNpMqxX2PM0dfOn4lRgkTXgCT+cqZE/GwBQoYm3zGvlqf+hHXYCMYmmgae33m4/RPdTS0Q==",
         member="package/dist/htmx.min.js",
-        target="htmx.min.js",
+        target="static/vendor/htmx.min.js",
+    ),
+    Asset(  # for the browser tests only: the accessibility checker, never served
+        package="axe-core",
+        version="4.14.1",
+        integrity="sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+        member="package/axe.min.js",
+        target="e2e/vendor/axe.min.js",
     ),
 )
 
@@ -53,7 +60,7 @@ def verify_integrity(data: bytes, integrity: str) -> None:
 
 
 def install(asset: Asset) -> Path:
-    target = VENDOR_DIR / asset.target
+    target = PACKAGE_DIR / asset.target
     stamp = target.with_suffix(target.suffix + ".version")
     if target.exists() and stamp.exists() and stamp.read_text() == asset.version:
         return target
@@ -65,7 +72,7 @@ def install(asset: Asset) -> Path:
         if member is None:
             raise RuntimeError(f"{asset.member} missing from {asset.tarball_url}")
         content = member.read()
-    VENDOR_DIR.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
     stamp.write_text(asset.version)
     return target
