@@ -67,3 +67,19 @@ class NewPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
         self.fields["new_password1"].help_text = STRENGTH_HELP
         self.fields["new_password2"].label = "New password again"
         self.fields["new_password2"].help_text = ""
+
+
+class ConfirmForm(forms.Form):
+    """Before a sensitive action: the password and a second factor again."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    code = forms.CharField(
+        label="Code from your authenticator app, or a backup code",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text",
+                                      "autocapitalize": "off", "spellcheck": "false"}),
+    )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("two-factor/", views.two_factor_verify, name="two_factor"),
     path("two-factor/set-up/", views.enrol, name="enrol"),
     path("two-factor/backup-codes/", views.backup_codes, name="backup_codes"),
+    path("confirm/", views.confirm, name="confirm"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(

@@ -30,3 +30,28 @@ class SubmittedForm(models.Model):
 
     def __str__(self) -> str:
         return str(self.token)
+
+
+class RateLimitCounter(models.Model):
+    """Hits for one (scope, key) in the current and the previous window (core/ratelimit.py).
+
+    The key is an HMAC of what is limited (an address, an account, an e-mail), never the
+    value itself. The table is UNLOGGED (migration 0002): after a database crash it starts
+    empty, which only forgets recent hits.
+    """
+
+    scope = models.CharField(max_length=64)
+    key_digest = models.CharField(max_length=64)
+    window_index = models.BigIntegerField(help_text="Whole windows since the epoch")
+    current = models.PositiveIntegerField(help_text="Hits in window_index")
+    previous = models.PositiveIntegerField(help_text="Hits in the window before it")
+    expires_at = models.DateTimeField(db_index=True, help_text="Both windows are over")
+
+    class Meta:
+        ordering = ("expires_at",)
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key_digest"], name="ratelimit_scope_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key_digest[:8]}"

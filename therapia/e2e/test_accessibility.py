@@ -42,7 +42,10 @@ def test_keyboard_alone_reaches_a_client(live_url: str, page: Page) -> None:
             break
     page.keyboard.type(f"quill{clinic.tag}")
     page.keyboard.press("Enter")
-    link = page.get_by_role("link", name=f"Zora Quill{clinic.tag}")
-    link.focus()
+    page.get_by_role("link", name=f"Zora Quill{clinic.tag}").wait_for()
+    for _ in range(15):  # onward to the result
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == f"Zora Quill{clinic.tag}":
+            break
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/clients/{clinic.client.public_id}/")
