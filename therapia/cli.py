@@ -88,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("manage", *TOOLS):
         from django.core.management import execute_from_command_line
 
-        tool = [] if args.command == "manage" else [args.command]
-        execute_from_command_line(["therapia", *tool, *rest])
+        command = [] if args.command == "manage" else [args.command]
+        execute_from_command_line(["therapia", *command, *rest])
         return 0
     if args.command == "demo-code":
         django_command("demo_code")
