@@ -5,9 +5,8 @@ import zoneinfo
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
-from therapia.accounts.selectors import licence_warnings_for
+from therapia.accounts.selectors import licence_warnings_for, practice_today
 from therapia.core.decorators import staff_view
 from therapia.core.http import AuthedRequest
 from therapia.scheduling import selectors
@@ -17,7 +16,7 @@ from therapia.scheduling import selectors
 def agenda(request: AuthedRequest) -> HttpResponse:
     """Today's sessions, or another day's with ?day=YYYY-MM-DD."""
     zone = zoneinfo.ZoneInfo(request.actor.practice.time_zone)
-    today = timezone.now().astimezone(zone).date()
+    today = practice_today(request.actor.practice)
     try:
         day = dt.date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else today
     except ValueError:
