@@ -188,6 +188,24 @@ AXES_VERBOSE = False
 # --- Keys kept outside the database. Each may instead come from an environment variable
 # (see therapia/security/keyring.py and therapia/audit/keys.py).
 KEYS_DIR = Path(env_str("THERAPIA_KEYS_DIR", str(DATA_DIR / "keys")))
+# A cloud KMS plugs in here: dotted path of factory(key_class) -> MasterKeyProvider
+# (therapia/security/keyring.py). Empty: master keys from env variables or KEYS_DIR files.
+MASTER_KEY_PROVIDER = env_str("THERAPIA_MASTER_KEY_PROVIDER", "")
+
+
+def env_years(name: str) -> dict[str, int]:
+    """"US-CA=7,CA-ON=10": years to keep records after last contact, per ISO 3166 code."""
+    years: dict[str, int] = {}
+    for item in env_list(name, ""):
+        code, sep, value = item.partition("=")
+        if not sep or not value.strip().isdigit():
+            raise ImproperlyConfigured(f"{name}={item!r}: write CODE=YEARS, e.g. US-CA=7")
+        years[code.strip().upper()] = int(value)
+    return years
+
+
+# Retention per jurisdiction beyond the sourced defaults (therapia/security/crypto/retention.py).
+RETENTION_YEARS = env_years("THERAPIA_RETENTION_YEARS")
 AUDIT_CHECKPOINT_DIR = Path(
     env_str("THERAPIA_AUDIT_CHECKPOINT_DIR", str(DATA_DIR / "audit-checkpoints"))
 )
