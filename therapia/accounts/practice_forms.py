@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from therapia.accounts.models import ContinuingEducation, Licence, Role
+from therapia.accounts.models import ContinuingEducation, Licence, PractitionerProfile, Role
 
 DATE_ERRORS = {"invalid": "Enter a real date, for example 2027-03-31."}
 
@@ -133,3 +133,10 @@ class ContinuingEducationForm(forms.ModelForm[ContinuingEducation]):
         if hours <= 0:
             raise forms.ValidationError("Enter more than 0 hours.")
         return hours
+
+
+class ProfileForm(forms.ModelForm[PractitionerProfile]):
+    class Meta:
+        model = PractitionerProfile
+        fields = ("profession", "credentials")
+        labels = {"credentials": "Credentials (letters after the name)"}

@@ -168,3 +168,25 @@ def ce_entry_update(
     audit_record(actor=actor, action=Action.UPDATE, purpose=Purpose.OPERATIONS, obj=stored,
                  fields=changed)
     return stored
+
+
+@transaction.atomic
+def practitioner_profile_save(
+    *, actor: Actor, membership: Membership, data: Mapping[str, Any]
+) -> PractitionerProfile:
+    """Create or change a member's practitioner profile (profession and credentials)."""
+    if not policy.can_edit_profile(actor, membership):
+        raise PermissionDenied("You cannot change this member's profile.")
+    values = _only(data, ("profession", "credentials"))
+    profile = PractitionerProfile.objects.filter(user=membership.user).first()
+    created = profile is None
+    profile = profile or PractitionerProfile(user=membership.user)
+    changed = [name for name, value in values.items() if getattr(profile, name) != value]
+    for name in changed:
+        setattr(profile, name, values[name])
+    profile.full_clean()
+    profile.save()
+    if changed or created:
+        audit_record(actor=actor, action=Action.CREATE if created else Action.UPDATE,
+                     purpose=Purpose.OPERATIONS, obj=profile, fields=changed)
+    return profile

@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/<uuid:public_id>/role/", settings_views.member_role, name="member_role"),
     path("people/<uuid:public_id>/membership/", settings_views.member_active,
          name="member_active"),
+    path("people/<uuid:public_id>/profile/", settings_views.profile_edit, name="profile_edit"),
     path("people/<uuid:public_id>/licences/add/", settings_views.licence_add,
          name="licence_add"),
     path("people/<uuid:public_id>/education/add/", settings_views.ce_add, name="ce_add"),

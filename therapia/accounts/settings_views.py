@@ -20,11 +20,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from therapia.accounts import selectors, services
-from therapia.accounts.models import Role
+from therapia.accounts.models import PractitionerProfile, Role
 from therapia.accounts.practice_forms import (
     ActiveForm,
     ContinuingEducationForm,
     LicenceForm,
+    ProfileForm,
     RoleForm,
 )
 from therapia.core.decorators import staff_view
@@ -62,8 +63,10 @@ def people(request: AuthedRequest) -> HttpResponse:
 def person(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     page = selectors.person_page_for(actor=request.actor, public_id=public_id,
                                      today=_today(request))
+    can_edit_profile = policy.can_edit_profile(request.actor, page.membership)
     return render(request, "accounts/settings/person.html",
-                  {"page": page, "m": page.membership, "nav": NAV})
+                  {"page": page, "m": page.membership, "nav": NAV,
+                   "can_edit_profile": can_edit_profile})
 
 
 def _row(request: AuthedRequest, public_id: uuid.UUID, status: int = 200,
@@ -201,4 +204,24 @@ def ce_edit(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     return render(request, "accounts/settings/ce_form.html",
                   {"form": form, "person": entry.practitioner.user, "back": back.public_id,
                    "editing": True, "nav": NAV},
+                  status=422 if form.errors else 200)
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Profession and credentials: the member themselves, or the owner."""
+    membership = selectors.membership_get_for(actor=request.actor, public_id=public_id,
+                                              members=True)
+    if not policy.can_edit_profile(request.actor, membership):
+        raise Http404("No such page")
+    current = PractitionerProfile.objects.filter(user=membership.user).first()
+    form = ProfileForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        services.practitioner_profile_save(actor=request.actor, membership=membership,
+                                           data=form.cleaned_data)
+        messages.success(request, "Profile saved.")
+        return redirect("practice:person", public_id=public_id)
+    return render(request, "accounts/settings/profile_form.html",
+                  {"form": form, "person": membership.user, "back": public_id, "nav": NAV},
                   status=422 if form.errors else 200)

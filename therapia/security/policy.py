@@ -101,6 +101,13 @@ def can_manage_practice(actor: Actor) -> bool:
     return actor.role == Role.OWNER and actor.membership.is_active
 
 
+def can_edit_profile(actor: Actor, membership: Membership) -> bool:
+    """A member edits their own practitioner profile; the owner, anyone's in the practice."""
+    if not actor.membership.is_active or membership.practice_id != actor.practice.pk:
+        return False
+    return membership.user_id == actor.user.pk or can_manage_practice(actor)
+
+
 def can_edit_credentials(actor: Actor, practitioner: PractitionerProfile) -> bool:
     """A practitioner edits their own licences and CE; the owner, those of the practice."""
     if not actor.membership.is_active:
