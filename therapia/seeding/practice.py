@@ -38,6 +38,7 @@ from therapia.seeding.demo_accounts import (
 )
 from therapia.seeding.groups import GROUP_SIZE, insert_group, plan_group
 from therapia.seeding.households import insert_units, plan_households
+from therapia.seeding.notes import seed_psychotherapy_notes, seed_supervision
 from therapia.seeding.people import insert_staff, plan_staff, staff_domain
 from therapia.seeding.schedule import (
     Links,
@@ -121,5 +122,7 @@ def _populate(practice: Practice, *, clients: int, seed: int, today: dt.date) ->
                   rooms=insert_rooms(practice, (*rooms, *SPECIAL_ROOMS, GROUP_ROOM)),
                   units={"couple": units.couple, "family": units.family}, group=group_row)
     sessions = insert_appointments(stream(seed, "sessions"), series, links, today=today)
+    seed_supervision(memberships, today=today)
+    seed_psychotherapy_notes(plans, rows, memberships, seed=seed)
     return SeedResult(practice=practice, staff=len(staff), clients=len(rows),
                       appointments=sessions)
