@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from therapia.accounts import selectors, services
 from therapia.accounts.models import PractitionerProfile, Role
+from therapia.accounts.step_up import requires_recent_auth
 from therapia.accounts.practice_forms import (
     ActiveForm,
     ContinuingEducationForm,
@@ -80,6 +81,7 @@ def _row(request: AuthedRequest, public_id: uuid.UUID, status: int = 200,
 
 @staff_view
 @owner_only
+@requires_recent_auth(minutes=5)
 @require_http_methods(["GET", "POST"])
 def member_role(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     membership = selectors.membership_get_for(actor=request.actor, public_id=public_id)
@@ -105,6 +107,7 @@ def member_role(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @staff_view
 @owner_only
+@requires_recent_auth(minutes=5)
 @require_http_methods(["GET", "POST"])
 def member_active(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     membership = selectors.membership_get_for(actor=request.actor, public_id=public_id)

@@ -251,8 +251,9 @@ def confirm(request: HttpRequest) -> HttpResponse:
         if not decision.allowed:
             # Many wrong confirmations in a signed-in session: perhaps not its owner at
             # the keyboard. End the session; the owner can sign in again.
-            audit_record(actor=None, user=user, action=Action.SIGN_IN_FAILED,
-                         purpose=Purpose.SECURITY, object_type=RATE_LIMITED)
+            audit_record(actor=getattr(request, "actor", None), user=user,
+                         action=Action.SIGN_IN_FAILED, purpose=Purpose.SECURITY,
+                         object_type=RATE_LIMITED)
             logout(request)
             return ratelimit.too_many_requests(request, decision)
         if form.is_valid():

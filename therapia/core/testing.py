@@ -20,6 +20,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from therapia.accounts.middleware import LAST_SEEN, SIGNED_IN_AT
+from therapia.accounts.step_up import STEP_UP_AT
 from therapia.accounts.models import Membership, Practice, Role, User
 from therapia.clients.models import CareRole, Client
 from therapia.core import factories
@@ -85,7 +86,8 @@ def sign_in(http: HttpClient, user: User) -> HttpClient:
     http.force_login(user)
     session = http.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[SIGNED_IN_AT] = session[LAST_SEEN] = int(time.time())
+    # As after a real sign-in, whose second factor also counts as a recent confirmation.
+    session[SIGNED_IN_AT] = session[LAST_SEEN] = session[STEP_UP_AT] = int(time.time())
     session.save()
     return http
 

@@ -295,3 +295,20 @@ def test_every_settings_page_renders_cleanly(personas: Personas, as_user) -> Non
         body = response.content.decode()
         assert "!!INVALID" not in body, url
         assert ' style="' not in body, url
+
+
+def test_changing_a_role_needs_a_recent_confirmation(personas: Personas, as_user) -> None:
+    import time
+
+    from therapia.accounts.step_up import STEP_UP_AT
+
+    http = as_user(personas.owner.user)
+    session = http.session
+    session[STEP_UP_AT] = int(time.time()) - 3600  # confirmed an hour ago
+    session.save()
+    url = reverse("practice:member_role", args=[personas.colleague.public_id])
+    response = http.post(url, {"role": "supervisor"})
+    assert response.status_code == 303
+    assert response["Location"].startswith(reverse("accounts:confirm"))
+    personas.colleague.refresh_from_db()
+    assert personas.colleague.role == "clinician"
