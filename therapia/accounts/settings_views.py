@@ -21,7 +21,6 @@ from django.views.decorators.http import require_http_methods
 
 from therapia.accounts import selectors, services
 from therapia.accounts.models import PractitionerProfile, Role
-from therapia.accounts.step_up import requires_recent_auth
 from therapia.accounts.practice_forms import (
     ActiveForm,
     ContinuingEducationForm,
@@ -29,6 +28,7 @@ from therapia.accounts.practice_forms import (
     ProfileForm,
     RoleForm,
 )
+from therapia.accounts.step_up import requires_recent_auth
 from therapia.core.decorators import staff_view
 from therapia.core.http import AuthedRequest
 from therapia.security import policy

@@ -20,8 +20,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from therapia.accounts.middleware import LAST_SEEN, SIGNED_IN_AT
-from therapia.accounts.step_up import STEP_UP_AT
 from therapia.accounts.models import Membership, Practice, Role, User
+from therapia.accounts.step_up import STEP_UP_AT
 from therapia.clients.models import CareRole, Client
 from therapia.core import factories
 from therapia.security.actor import Actor
