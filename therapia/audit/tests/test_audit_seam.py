@@ -38,7 +38,7 @@ def test_a_write_and_its_audit_row_commit_together(personas: Personas) -> None:
     assert "Adeyemi" not in str(row.fields) and "legal_family_name" in row.fields
 
 
-def test_application_role_cannot_change_or_delete_audit_rows(personas: Personas) -> None:
+def test_t22_application_role_cannot_change_or_delete_audit_rows(personas: Personas) -> None:
     row = audit_record(actor=personas.actor("owner"), action=Action.READ,
                        purpose=Purpose.TREATMENT, client=personas.dana, object_type="test")
     for statement in ("UPDATE audit_auditevent SET action = 'read' WHERE id = %s",
@@ -52,15 +52,10 @@ def test_application_role_cannot_change_or_delete_audit_rows(personas: Personas)
 
 
 @pytest.mark.django_db(databases=["default", "owner"], transaction=False)
-def test_even_the_owner_is_stopped_by_the_trigger(personas: Personas) -> None:
+def test_t22_even_the_owner_is_stopped_by_the_trigger(personas: Personas) -> None:
     owner = connections["owner"]
-    with owner.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO audit_auditevent (occurred_at, actor_label, action, purpose, "
-            "object_type, object_id, fields, user_agent, request_id) VALUES "
-            "(now(), 'test', 'read', 'system', 'test', '', '[]', '', '') RETURNING id"
-        )
-        row_id = cursor.fetchone()[0]
+    row_id = audit_record(actor=None, action=Action.READ, purpose=Purpose.SYSTEM,
+                          object_type="test", using="owner").pk
     for statement in ("UPDATE audit_auditevent SET action = 'list' WHERE id = %s",
                       "DELETE FROM audit_auditevent WHERE id = %s"):
         with pytest.raises(DatabaseError, match="append-only"), \
