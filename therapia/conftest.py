@@ -26,6 +26,11 @@ from therapia.core.testing import *  # noqa: F403 (persona fixtures)
 TEMPLATE_PREFIX = "test_therapia_tpl_"
 
 
+def template_database() -> str:
+    """The migrated database each test process clones; tests may clone it too."""
+    return f"{TEMPLATE_PREFIX}{migrations_fingerprint()}"
+
+
 def migrations_fingerprint() -> str:
     digest = hashlib.sha256((dbserver.ROOT / "uv.lock").read_bytes())
     built_by = [dbserver.ROOT / "therapia" / "core" / "grants.py"]  # privileges in the template
@@ -67,7 +72,7 @@ def _use_database(name: str) -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_test_environment: Any, django_db_blocker: Any) -> Iterator[None]:
     owner = connections["owner"]
-    template = f"{TEMPLATE_PREFIX}{migrations_fingerprint()}"
+    template = template_database()
     name = f"test_therapia_{os.getpid()}"
     lock_path = dbserver.data_dir() / "test-template.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)

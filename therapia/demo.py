@@ -30,6 +30,11 @@ def run(*, port: int, started: float) -> int:
     call_command("migrate", verbosity=0)
     call_command("seed_demo_if_empty")
     call_command("collectstatic", interactive=False, verbosity=0)
+    from django.conf import settings
+
+    from therapia.audit.checkpoints import start_checkpoint_thread
+
+    stop_checkpoints = start_checkpoint_thread(settings.AUDIT_CHECKPOINT_MINUTES)
     env = {**os.environ}
     web = subprocess.Popen(  # noqa: S603 (our own executables)
         [str(BIN / "gunicorn"), "therapia.wsgi:application", "--bind", f"127.0.0.1:{port}",
@@ -45,10 +50,14 @@ def run(*, port: int, started: float) -> int:
         _say("the web server did not answer within 60 s; stopping")
         web.terminate()
         worker.terminate()
+        stop_checkpoints()
         return 1
     _say(f"ready in {time.monotonic() - started:.1f} s")
     call_command("demo_sign_ins", port=port)
-    return _supervise(web, worker)
+    try:
+        return _supervise(web, worker)
+    finally:
+        stop_checkpoints()  # one last signed checkpoint on the way out
 
 
 def _wait_until_serving(port: int) -> bool:

@@ -264,7 +264,7 @@ USE_I18N = True
 USE_TZ = True
 
 # Client data never goes into logs: only ids, never names or free text.
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},

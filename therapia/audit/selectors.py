@@ -19,7 +19,6 @@ from django.utils.text import capfirst
 
 from therapia.accounts.models import Role, User
 from therapia.audit.models import Action, AuditEvent, Purpose
-from therapia.audit.permissions import can_view_access_report
 from therapia.audit.services import audit_record
 from therapia.clients.models import Client
 from therapia.security import policy
@@ -96,7 +95,7 @@ def access_report_for(*, actor: Actor, public_id: uuid.UUID, page: str | None) -
     """The report, for the practice owner or the client's primary clinician; 404 otherwise."""
     client = policy.clients_visible_to(actor, Access.DEMOGRAPHICS).filter(
         public_id=public_id).first()
-    if client is None or not can_view_access_report(actor, client):
+    if client is None or not policy.can_view_access_report(actor, client):
         audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.OPERATIONS,
                      object_type=REPORT, object_id=str(public_id), client=client)
         raise Http404("No such client")

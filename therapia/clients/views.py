@@ -41,8 +41,10 @@ def client_list(request: AuthedRequest) -> HttpResponse:
 @staff_view
 def client_overview(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     overview = selectors.client_overview_for(actor=request.actor, public_id=public_id)
+    access_report = policy.can_view_access_report(request.actor, overview.client)
     return render(request, "clients/client_overview.html",
-                  {"o": overview, "client": overview.client, "nav": "clients"})
+                  {"o": overview, "client": overview.client, "nav": "clients",
+                   "access_report": access_report})
 
 
 @staff_view

@@ -93,6 +93,15 @@ def can_manage_care_team(actor: Actor, client: Client) -> bool:
     ).exists()
 
 
+def can_view_access_report(actor: Actor, client: Client) -> bool:
+    """Who looked at this record: the practice owner, or the client's primary clinician."""
+    if client.practice_id != actor.practice.pk or not actor.membership.is_active:
+        return False
+    return actor.role == Role.OWNER or CareTeamMember.objects.filter(
+        client=client, membership=actor.membership, role="primary", ended_on__isnull=True
+    ).exists()
+
+
 def can_create_client(actor: Actor) -> bool:
     return actor.role in (Role.OWNER, Role.FRONT_DESK, Role.CLINICIAN, Role.SUPERVISOR)
 

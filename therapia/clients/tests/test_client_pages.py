@@ -155,3 +155,10 @@ def test_signed_out_htmx_request_is_sent_to_sign_in(personas: Personas, client) 
     assert response["HX-Redirect"].startswith(reverse("accounts:sign_in"))
     plain = client.get(overview_url(personas))
     assert plain.status_code == 302 and plain["Location"].startswith("/accounts/sign-in/")
+
+
+def test_access_report_link_only_for_those_who_may_see_it(personas: Personas, as_user) -> None:
+    link = reverse("audit:client_access", args=[personas.dana.public_id])
+    assert link in as_user(personas.owner.user).get(overview_url(personas)).content.decode()
+    assert link not in as_user(personas.front_desk.user).get(
+        overview_url(personas)).content.decode()

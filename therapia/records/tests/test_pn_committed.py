@@ -25,6 +25,7 @@ from django.db import connections
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from therapia.conftest import template_database
 from therapia.core import factories
 from therapia.core.testing import make_personas
 from therapia.records import selectors, services
@@ -53,10 +54,11 @@ def scratch_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     name = f"test_therapia_scratch_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with django_db_blocker.unblock():
         source = connections["default"].settings_dict["NAME"]
-        connections.close_all()  # CREATE DATABASE ... TEMPLATE needs the source idle
+        connections.close_all()
+        # A clone of the migrated template (nobody connects to it), not of the busy test DB.
         with _maintenance() as conn:
             conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(source)))
+                sql.Identifier(name), sql.Identifier(template_database())))
         _point_at(name)
         try:
             yield name
