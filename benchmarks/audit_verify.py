@@ -216,25 +216,14 @@ def main() -> int:
     import psycopg
     from django.db import connections
     from django.test.utils import setup_test_environment
-    from psycopg import sql
 
-    from therapia import conftest
     from therapia.audit.checkpoints import checkpoint_write
     from therapia.audit.verify import CHUNK_ROWS
+    from therapia.core import testdb
 
     setup_test_environment()
-    owner = connections["owner"]
-    template = f"{conftest.TEMPLATE_PREFIX}{conftest.migrations_fingerprint()}"
-    say(f"template database {template} (built now if missing)")
-    conftest._ensure_template(owner, template)
-    name = f"bench_audit_verify_{os.getpid()}"
-    with conftest._maintenance(owner) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(template)))
-    try:
-        for alias in ("owner", "default"):
-            connections[alias].close()
-            connections[alias].settings_dict["NAME"] = name
+    say(f"template database {testdb.template_database()} (built now if missing)")
+    with testdb.scratch_database("bench_audit_verify", keep=args.keep) as name:
         build_seconds = build(args.entries)
         say(f"built in {build_seconds:.1f} s; verifying {args.runs} times")
         with tempfile.TemporaryDirectory() as checkpoints:
@@ -246,14 +235,8 @@ def main() -> int:
         with connections["default"].cursor() as cursor:
             cursor.execute("SHOW server_version")
             server_version = cursor.fetchone()[0]
-    finally:
-        connections.close_all()
-        if args.keep:
-            say(f"kept the scratch database {name}")
-        else:
-            with conftest._maintenance(owner) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(name)))
+    if args.keep:
+        say(f"kept the scratch database {name}")
     rates = [run["entries_per_second"] for run in runs]
     result = {
         "benchmark": "audit_verify",

@@ -89,31 +89,14 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.db import connections
     from django.test.utils import setup_test_environment
-    from psycopg import sql
 
-    from therapia import conftest  # the test suite's migrated template database
+    from therapia.core import testdb  # the test suite's migrated template database
 
     setup_test_environment()
-    owner = connections["owner"]
-    template = f"{conftest.TEMPLATE_PREFIX}{conftest.migrations_fingerprint()}"
-    say(f"template database {template} (built now if missing)")
-    conftest._ensure_template(owner, template)
-    name = f"bench_encryption_{os.getpid()}"
-    with conftest._maintenance(owner) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(template)))
-    try:
-        for alias in ("owner", "default"):
-            connections[alias].close()
-            connections[alias].settings_dict["NAME"] = name
+    say(f"template database {testdb.template_database()} (built now if missing)")
+    with testdb.scratch_database("bench_encryption"):
         result = measure(args.notes, args.rounds)
-    finally:
-        connections.close_all()
-        with conftest._maintenance(owner) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)))
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
     return 0
 

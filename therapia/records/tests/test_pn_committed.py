@@ -19,14 +19,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from django.db import connections
-from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from therapia.conftest import template_database
-from therapia.core import factories
+from therapia.core import factories, testdb
 from therapia.core.testing import make_personas
 from therapia.records import selectors, services
 from therapia.security import keyring
@@ -34,40 +31,12 @@ from therapia.security.crypto import rotation
 from therapia.security.keyring import KeyClass
 from therapia.security.models import ClientDataKey
 
-ALIASES = ("owner", "default")
-
-
-def _maintenance() -> psycopg.Connection[Any]:
-    params = connections["owner"].get_connection_params()
-    params["dbname"] = "postgres"
-    return psycopg.connect(**params, autocommit=True)
-
-
-def _point_at(name: str) -> None:
-    for alias in ALIASES:
-        connections[alias].close()
-        connections[alias].settings_dict["NAME"] = name
-
 
 @pytest.fixture
 def scratch_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
-    name = f"test_therapia_scratch_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with django_db_blocker.unblock():
-        source = connections["default"].settings_dict["NAME"]
-        connections.close_all()
-        # A clone of the migrated template (nobody connects to it), not of the busy test DB.
-        with _maintenance() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(template_database())))
-        _point_at(name)
-        try:
-            yield name
-        finally:
-            connections.close_all()
-            _point_at(source)
-            with _maintenance() as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(name)))
+    """Committed data in a database of its own, dropped afterwards."""
+    with django_db_blocker.unblock(), testdb.scratch_database("test_therapia_scratch") as name:
+        yield name
 
 
 def _major(version_text: str) -> int:
