@@ -128,6 +128,7 @@ def ensure_environment() -> DatabaseUrls:
     elif os.environ.get("THERAPIA_EMBEDDED_DB") == "allow":
         urls = start_embedded()
         os.environ["DATABASE_URL"] = urls.owner
+        os.environ.setdefault("THERAPIA_GENERATE_KEYS", "true")  # a demo's own keys
     else:
         raise ImproperlyConfigured(
             "DATABASE_URL is not set. Set it (see docs/configuration.md), or start Therapia "

@@ -198,6 +198,9 @@ AXES_VERBOSE = False
 # --- Keys kept outside the database. Each may instead come from an environment variable
 # (see therapia/security/keyring.py and therapia/audit/keys.py).
 KEYS_DIR = Path(env_str("THERAPIA_KEYS_DIR", str(DATA_DIR / "keys")))
+# Create missing keys in KEYS_DIR: on for the embedded demo database (therapia/dbserver.py
+# exports it) and the tests; a server is given its keys and refuses to start without them.
+KEYS_MAY_GENERATE = env_bool("THERAPIA_GENERATE_KEYS", default=False)
 # A cloud KMS plugs in here: dotted path of factory(key_class) -> MasterKeyProvider
 # (therapia/security/keyring.py). Empty: master keys from env variables or KEYS_DIR files.
 MASTER_KEY_PROVIDER = env_str("THERAPIA_MASTER_KEY_PROVIDER", "")

@@ -9,6 +9,7 @@ os.environ.setdefault("THERAPIA_EMBEDDED_DB", "allow")
 from therapia.settings import *  # noqa: F403
 from therapia.settings import DATABASES, TEMPLATES
 
+KEYS_MAY_GENERATE = True  # test keys in ./var/keys, made on first use
 PASSWORD_HASHERS = ["therapia.core.test_hashers.FastArgon2idHasher"]
 SECURE_COOKIES = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 SESSION_COOKIE_NAME, CSRF_COOKIE_NAME = "sessionid", "csrftoken"  # "__Host-" needs Secure

@@ -186,14 +186,9 @@ def signing_key_id(key: Ed25519PublicKey) -> str:
 
 
 def may_generate_keys() -> bool:
-    """True for the embedded database of a checkout or the demo (a socket in DATA_DIR), or a
-    data directory inside the checkout. Not for THERAPIA_EMBEDDED_DB=allow alone: the
-    `therapia` command sets that for every run, production ones included."""
-    data_dir = Path(settings.DATA_DIR).resolve()
-    database = settings.DATABASES["default"]
-    host = str(database.get("HOST") or database.get("OPTIONS", {}).get("host") or "")
-    embedded = host.startswith("/") and Path(host).resolve().is_relative_to(data_dir)
-    return embedded or data_dir.is_relative_to(Path(settings.BASE_DIR).resolve())
+    """Only where settings.KEYS_MAY_GENERATE says so: the demo's embedded database and the
+    tests. A server must be given its keys (docs/deployment.md)."""
+    return bool(settings.KEYS_MAY_GENERATE)
 
 
 @functools.cache

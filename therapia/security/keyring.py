@@ -17,8 +17,8 @@ Where master keys come from, per class, first match wins:
    base64. Changing the variable needs a restart of every process.
 3. Files KEYS_DIR/master-<class>-<id>.key (mode 0600), one key each. A process picks up a
    newly added file within REFRESH_SECONDS, without a restart.
-4. None of these, and THERAPIA_EMBEDDED_DB=allow (the demo and the tests): one key file is
-   generated per class. Otherwise start-up of anything that encrypts fails with
+4. None of these, and settings.KEYS_MAY_GENERATE (the embedded demo and the tests): one
+   key file is generated per class. Otherwise start-up of anything that encrypts fails with
    ImproperlyConfigured.
 
 Several keys of a class may be configured at once (rotation); the *current* one wraps new
@@ -368,7 +368,7 @@ def _build() -> dict[KeyClass, MasterKeyProvider]:
     return dict(load_providers(
         environ=os.environ,
         keys_dir=Path(settings.KEYS_DIR),
-        may_generate=os.environ.get("THERAPIA_EMBEDDED_DB") == "allow",
+        may_generate=bool(settings.KEYS_MAY_GENERATE),
     ))
 
 

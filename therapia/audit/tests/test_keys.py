@@ -75,8 +75,10 @@ def test_a_signing_key_of_another_kind_is_refused(tmp_path) -> None:
                               may_generate=False)
 
 
-def test_the_checkout_may_generate_its_keys(settings) -> None:
-    assert keys.may_generate_keys()  # the tests' embedded database lives in ./var
+def test_keys_are_generated_only_where_settings_allow(settings) -> None:
+    assert keys.may_generate_keys()  # settings_test allows it
+    settings.KEYS_MAY_GENERATE = False
+    assert not keys.may_generate_keys()
 
 
 def test_the_system_check_passes_when_the_key_loads() -> None:
