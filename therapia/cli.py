@@ -46,6 +46,7 @@ def prepare_environment() -> None:
     """A secret key and a database, whatever machine we are on."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "therapia.settings")
     os.environ.setdefault("THERAPIA_EMBEDDED_DB", "allow")
+    os.environ.setdefault("THERAPIA_DB_SCOPE", "system")  # commands and jobs see every practice
     ensure_secret_key()
     if os.environ.get("DATABASE_URL"):
         dbserver.provision_external()

@@ -36,11 +36,12 @@ def run(*, port: int, started: float) -> int:
 
     stop_checkpoints = start_checkpoint_thread(settings.AUDIT_CHECKPOINT_MINUTES)
     env = {**os.environ}
+    web_env = {k: v for k, v in env.items() if k != "THERAPIA_DB_SCOPE"}  # request scope only
     web = subprocess.Popen(  # noqa: S603 (our own executables)
         [str(BIN / "gunicorn"), "therapia.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", "2", "--threads", "4", "--no-control-socket", "--access-logfile", "-",
          "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms'],
-        cwd=dbserver.ROOT, env=env,
+        cwd=dbserver.ROOT, env=web_env,
     )
     worker = subprocess.Popen(  # noqa: S603
         [str(BIN / "python"), "-m", "django", "db_worker", "--interval", "2"],

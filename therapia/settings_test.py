@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("THERAPIA_EMBEDDED_DB", "allow")
+os.environ.setdefault("THERAPIA_DB_SCOPE", "system")  # test code sets up every practice
 
 from therapia.settings import *  # noqa: F403
 from therapia.settings import DATABASES, TEMPLATES

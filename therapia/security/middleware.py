@@ -4,11 +4,13 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from therapia.security import rls
 from therapia.security.actor import actor_for
 
 
 class ActorMiddleware:
-    """Sets request.actor: the signed-in user's membership in the current practice."""
+    """Sets request.actor (the signed-in user's membership in the current practice) and the
+    database's row-level-security context to that practice for the rest of the request."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -16,7 +18,11 @@ class ActorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.actor = None  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            chosen = request.session.get("practice")
-            request.actor = actor_for(user, chosen)  # type: ignore[attr-defined]
-        return self.get_response(request)
+        signed_in = user is not None and user.is_authenticated
+        with rls.request_scope(user.pk if signed_in else None):  # type: ignore[union-attr]
+            if signed_in:
+                actor = actor_for(user, request.session.get("practice"))  # type: ignore[arg-type]
+                request.actor = actor  # type: ignore[attr-defined]
+                if actor is not None:
+                    rls.set_practice(actor.practice.pk)
+            return self.get_response(request)

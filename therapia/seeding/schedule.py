@@ -21,7 +21,7 @@ from therapia.scheduling.models import (
     Status,
     TherapyGroup,
 )
-from therapia.seeding.bulk import base_columns, copy_rows, reserve_ids
+from therapia.seeding.bulk import base_columns, insert_rows, reserve_ids
 from therapia.seeding.calendar import FIRST_WEEK, LAST_WEEK, local_datetime, session_day
 from therapia.seeding.clients import Cadence, ClientPlan
 from therapia.seeding.groups import GROUP_HOUR, GROUP_MINUTES, GROUP_OFFSET, GroupPlan
@@ -168,16 +168,16 @@ def insert_appointments(rng: random.Random, series: list[Series], links: Links, 
     planned = list(occurrences(series, today))
     ids = reserve_ids(Appointment, len(planned))
     now = timezone.now()
-    copy_rows(Appointment, APPOINTMENT_FIELDS,
+    insert_rows(Appointment, APPOINTMENT_FIELDS,
               (_appointment_row(rng, pk, occurrence, links, today=today, now=now)
                for pk, occurrence in zip(ids, planned, strict=True)))
     clinicians = Appointment.clinicians.through
-    copy_rows(clinicians, ("appointment_id", "membership_id"),
+    insert_rows(clinicians, ("appointment_id", "membership_id"),
               ((pk, links.memberships[key].pk)
                for pk, occurrence in zip(ids, planned, strict=True)
                for key in occurrence.series.clinicians))
     clients = Appointment.clients.through
-    copy_rows(clients, ("appointment_id", "client_id"),
+    insert_rows(clients, ("appointment_id", "client_id"),
               ((pk, links.clients[index].pk)
                for pk, occurrence in zip(ids, planned, strict=True)
                for index in occurrence.series.clients))

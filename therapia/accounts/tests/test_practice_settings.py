@@ -62,8 +62,9 @@ def test_people_page_query_count_does_not_grow(personas: Personas, as_user,
     add_practitioner()
     http = as_user(personas.owner.user)
     http.get(PEOPLE)  # warm the session
-    with django_assert_num_queries(9) as first:  # 4 for the session, user, device, actor;
-        # 2 for the members and their licences; 3 to save the session
+    with django_assert_num_queries(12) as first:  # 4 for the session, user, device, actor;
+        # 3 for the row-level-security context; 2 for the members and their licences;
+        # 3 to save the session
         http.get(PEOPLE)
     for _ in range(10):
         add_practitioner()

