@@ -13,9 +13,9 @@ from therapia.browser import find_chromium
 BIN = Path(sys.executable).parent
 
 
-def _step(name: str, command: list[str]) -> int:
+def _step(name: str, command: list[str], env: dict[str, str] | None = None) -> int:
     sys.stderr.write(f"[therapia] {name}: {' '.join(command)}\n")
-    return subprocess.run(command, cwd=dbserver.ROOT, check=False).returncode  # noqa: S603
+    return subprocess.run(command, cwd=dbserver.ROOT, env=env, check=False).returncode  # noqa: S603
 
 
 def run(pytest_args: list[str]) -> int:
@@ -34,4 +34,7 @@ def run(pytest_args: list[str]) -> int:
         ):
             if _step(name, command) != 0:
                 return 1
-    return _step("tests", [str(BIN / "pytest"), *pytest_args])
+    # The test settings, whatever the environment says (the `therapia` command sets the
+    # production module for itself).
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "therapia.settings_test"}
+    return _step("tests", [str(BIN / "pytest"), *pytest_args], env=env)
