@@ -10,41 +10,54 @@ from therapia.core.testing import Personas
 
 # Who may open a client's pages at all (demographics or clinical), from security/policy.py.
 SEES_DANA = {"owner", "trainee", "supervisor", "front_desk"}
+# The clinical care team: Alice (primary), Tara (secondary) and Sam (supervisor).
+CARE_TEAM = {"owner", "trainee", "supervisor"}
+# What each URL that shows a client answers, per persona (200 if listed, else 404).
+EXPECTED = {
+    "clients:overview": SEES_DANA,
+    "clients:edit": SEES_DANA,
+    "clients:care_team": SEES_DANA,
+    "clients:related_person_add": SEES_DANA,
+    "records:psychotherapy_notes": CARE_TEAM,  # each sees only their own notes there
+    "audit:client_access": {"owner"},  # the owner, or the primary clinician (also Alice)
+}
 PERSONAS = ["owner", "colleague", "outsider", "front_desk", "trainee", "supervisor", "researcher"]
 
 
 def client_url_names() -> list[str]:
-    """Every named URL that takes a client's public_id, found from the URLconf itself."""
+    """Every named URL that takes a client's public_id, in any app, from the URLconf."""
     names: list[str] = []
     for top in get_resolver().url_patterns:
-        if isinstance(top, URLResolver) and top.namespace == "clients":
+        if isinstance(top, URLResolver):
             names.extend(
-                f"clients:{p.name}" for p in top.url_patterns
+                f"{top.namespace}:{p.name}" for p in top.url_patterns
                 if isinstance(p, URLPattern) and set(p.pattern.converters) == {"public_id"}
+                and "clients/" in f"{top.pattern}{p.pattern}"
             )
     return names
 
 
 def test_the_matrix_covers_every_client_url() -> None:
-    assert {"clients:overview", "clients:edit", "clients:care_team",
-            "clients:related_person_add"} <= set(client_url_names())
+    """A new URL that shows a client must say here who may open it."""
+    assert set(client_url_names()) == set(EXPECTED)
 
 
-@pytest.mark.parametrize("url_name", client_url_names())
+@pytest.mark.parametrize("url_name", sorted(EXPECTED))
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_client_urls_answer_per_policy(personas: Personas, as_user, url_name: str,
                                        persona: str) -> None:
     http = as_user(getattr(personas, persona).user)
     response = http.get(reverse(url_name, args=[personas.dana.public_id]))
-    assert response.status_code == (200 if persona in SEES_DANA else 404)
+    assert response.status_code == (200 if persona in EXPECTED[url_name] else 404)
 
 
-@pytest.mark.parametrize("url_name", client_url_names())
+@pytest.mark.parametrize("url_name", sorted(EXPECTED))
 def test_unknown_id_is_404(personas: Personas, as_user, url_name: str) -> None:
     http = as_user(personas.owner.user)
     missing = "00000000-0000-4000-8000-000000000000"
     assert http.get(reverse(url_name, args=[missing])).status_code == 404
-    assert http.get(f"/clients/{personas.outsider_client.public_id}/").status_code == 404
+    foreign = reverse(url_name, args=[personas.outsider_client.public_id])
+    assert http.get(foreign).status_code == 404
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
