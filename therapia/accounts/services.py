@@ -20,6 +20,7 @@ from therapia.accounts.models import (
 from therapia.accounts.selectors import practice_today
 from therapia.audit.models import Action, Purpose
 from therapia.audit.services import audit_record
+from therapia.core.model_update import model_update
 from therapia.security import policy
 from therapia.security.actor import Actor
 
@@ -116,16 +117,10 @@ def licence_create(
 @transaction.atomic
 def licence_update(*, actor: Actor, licence: Licence, data: Mapping[str, Any]) -> Licence:
     _require_credentials_editor(actor, licence.practitioner)
-    stored = Licence.objects.select_for_update().get(pk=licence.pk)
-    changed = [name for name, value in _only(data, LICENCE_FIELDS).items()
-               if getattr(stored, name) != value]
+    stored, changed = model_update(instance=licence, data=_only(data, LICENCE_FIELDS),
+                                   validate=_check_licence_dates)
     if not changed:
         return stored
-    for name in changed:
-        setattr(stored, name, data[name])
-    _check_licence_dates(stored)
-    stored.full_clean()
-    stored.save(update_fields=[*changed, "updated_at"])
     audit_record(actor=actor, action=Action.UPDATE, purpose=Purpose.OPERATIONS, obj=stored,
                  fields=changed)
     return stored
@@ -155,16 +150,10 @@ def ce_entry_update(
     *, actor: Actor, entry: ContinuingEducation, data: Mapping[str, Any]
 ) -> ContinuingEducation:
     _require_credentials_editor(actor, entry.practitioner)
-    stored = ContinuingEducation.objects.select_for_update().get(pk=entry.pk)
-    changed = [name for name, value in _only(data, CE_FIELDS).items()
-               if getattr(stored, name) != value]
+    stored, changed = model_update(instance=entry, data=_only(data, CE_FIELDS),
+                                   validate=lambda row: _check_ce_date(actor, row))
     if not changed:
         return stored
-    for name in changed:
-        setattr(stored, name, data[name])
-    _check_ce_date(actor, stored)
-    stored.full_clean()
-    stored.save(update_fields=[*changed, "updated_at"])
     audit_record(actor=actor, action=Action.UPDATE, purpose=Purpose.OPERATIONS, obj=stored,
                  fields=changed)
     return stored

@@ -82,24 +82,22 @@ def can_edit_demographics(actor: Actor, client: Client) -> bool:
     return client_access(actor, client) >= Access.DEMOGRAPHICS and actor.role != Role.RESEARCHER
 
 
-def can_manage_care_team(actor: Actor, client: Client) -> bool:
-    """The practice owner, or the client's primary clinician."""
-    if client_access(actor, client) == Access.NONE:
-        return False
-    if actor.role == Role.OWNER:
-        return True
-    return CareTeamMember.objects.filter(
-        client=client, membership=actor.membership, role="primary", ended_on__isnull=True
-    ).exists()
-
-
-def can_view_access_report(actor: Actor, client: Client) -> bool:
-    """Who looked at this record: the practice owner, or the client's primary clinician."""
+def _is_owner_or_primary(actor: Actor, client: Client) -> bool:
     if client.practice_id != actor.practice.pk or not actor.membership.is_active:
         return False
     return actor.role == Role.OWNER or CareTeamMember.objects.filter(
         client=client, membership=actor.membership, role="primary", ended_on__isnull=True
     ).exists()
+
+
+def can_manage_care_team(actor: Actor, client: Client) -> bool:
+    """The practice owner, or the client's primary clinician."""
+    return _is_owner_or_primary(actor, client)
+
+
+def can_view_access_report(actor: Actor, client: Client) -> bool:
+    """Who looked at this record: the same people who manage the care team."""
+    return _is_owner_or_primary(actor, client)
 
 
 def can_create_client(actor: Actor) -> bool:
