@@ -140,7 +140,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
         # The row names the account tried, if there is one, so its owner can see the attempts.
-        audit_record(actor=None, user=User.objects.filter(email=email).first(),
+        audit_record(actor=None, user=_account(email),
                      action=Action.SIGN_IN_FAILED, purpose=Purpose.SECURITY,
                      object_type="session")
         form.add_error(None, "That e-mail and password do not match an account.")
@@ -288,7 +288,7 @@ def locked_out(
     if earlier is not None:
         return earlier
     email = str(request.POST.get("username", "")).strip().lower()
-    audit_record(actor=None, user=User.objects.filter(email=email).first() if email else None,
+    audit_record(actor=None, user=_account(email),
                  action=Action.SIGN_IN_FAILED, purpose=Purpose.SECURITY, object_type="lockout")
     cool_off = get_cool_off(request)
     minutes = round(cool_off.total_seconds() / 60) if cool_off else None

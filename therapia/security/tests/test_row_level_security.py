@@ -49,7 +49,9 @@ def test_a_query_without_the_practice_context_returns_nothing(personas: Personas
     assert [count(table) for table in PRACTICE_TABLES] == [0] * len(PRACTICE_TABLES)
 
 
-def test_the_web_process_never_starts_in_the_system_scope(personas: Personas) -> None:
+def test_a_fresh_connection_has_no_default_scope(personas: Personas) -> None:
+    """No role or database default (ALTER ROLE ... SET) puts the application role in the
+    system scope: only a process marked THERAPIA_DB_SCOPE=system gets there."""
     params = connections["default"].get_connection_params()
     with psycopg.connect(**params) as fresh:  # as a gunicorn worker connects
         row = fresh.execute("SELECT current_setting('therapia.scope', true)").fetchone()
