@@ -6,11 +6,14 @@
     therapia manage ARGS     any Django management command (migrate, seed, ...)
     therapia audit ...       the audit trail: verify, checkpoint, access report
     therapia keys ...        encryption keys: status, rotate, shred
+    therapia score ...       score one questionnaire (no database needed)
+    therapia outcomes ...    reliable and clinically significant change for a CSV (no database)
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import secrets
 import sys
@@ -22,6 +25,8 @@ from therapia import dbserver
 ROOT = dbserver.ROOT
 # Operator tools that are Django management commands of the same name.
 TOOLS = ("audit", "keys")
+# Pure tools: no database, no Django; each module has main(argv) -> exit code.
+PURE_TOOLS = {"score": "therapia.measures.score_cli", "outcomes": "therapia.measures.outcomes_cli"}
 BIN = Path(sys.executable).parent
 
 
@@ -79,9 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("test", help="run the whole test suite", add_help=False)
     sub.add_parser("demo-code", help="print the current two-factor code of the demo accounts")
     sub.add_parser("manage", help="run a Django management command", add_help=False)
-    for tool in TOOLS:
+    for tool in (*TOOLS, *PURE_TOOLS):
         sub.add_parser(tool, help=f"see `therapia {tool} --help`", add_help=False)
     args, rest = parser.parse_known_args(argv)
+    if args.command in PURE_TOOLS:
+        module = importlib.import_module(PURE_TOOLS[args.command])
+        return int(module.main(rest))
 
     prepare_environment()
     if args.command == "test":

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "therapia.clients",
     "therapia.scheduling",
     "therapia.records",
+    "therapia.measures",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
