@@ -190,3 +190,131 @@ class CareTeamMember(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.membership.user} — {self.get_role_display()}"
+
+
+class ReferralSource(models.TextChoices):
+    SELF = "self", "Self-referral"
+    PRIMARY_CARE = "primary_care", "GP / primary care"
+    MENTAL_HEALTH = "mental_health", "Psychiatrist or mental-health service"
+    HOSPITAL = "hospital", "Hospital"
+    SCHOOL = "school", "School or university"
+    EMPLOYER = "employer", "Employer / occupational health"
+    SOCIAL_SERVICES = "social_services", "Social services"
+    COURT = "court", "Court or probation"
+    OTHER_THERAPIST = "other_therapist", "Another therapist"
+    OTHER = "other", "Other"
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    SOON = "soon", "Soon (within 2 weeks)"
+    URGENT = "urgent", "Urgent (within 24 hours)"
+
+
+class Referral(BaseModel):
+    """How a client came to the practice. The reason is clinical text: ciphertext only."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="referrals")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="referrals")
+    source = models.CharField(max_length=20, choices=ReferralSource.choices)
+    referrer = models.CharField(max_length=200, blank=True, help_text="Who referred, e.g. a GP")
+    reason = models.BinaryField(blank=True, help_text="Ciphertext only (key class clinical)")
+    urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.ROUTINE)
+    received_on = models.DateField()
+    created_by = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-received_on",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(received_on__gte=dt.date(1990, 1, 1)), name="referral_date_plausible"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral {self.public_id}"
+
+
+class EpisodeStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    ASSESSMENT = "assessment", "Assessment"
+    IN_TREATMENT = "in_treatment", "In treatment"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class DischargeReason(models.TextChoices):
+    COMPLETED = "completed", "Completed treatment"
+    DROPPED_OUT = "dropped_out", "Dropped out"
+    REFERRED_ON = "referred_on", "Referred on"
+    MOVED = "moved", "Moved away"
+    DECLINED = "declined", "Declined treatment"
+    OTHER = "other", "Other"
+
+
+# The only status changes an episode may make (house rule 4).
+EPISODE_TRANSITIONS: dict[str, frozenset[str]] = {
+    EpisodeStatus.WAITING: frozenset({EpisodeStatus.ASSESSMENT, EpisodeStatus.DISCHARGED}),
+    EpisodeStatus.ASSESSMENT: frozenset({EpisodeStatus.IN_TREATMENT, EpisodeStatus.DISCHARGED}),
+    EpisodeStatus.IN_TREATMENT: frozenset({EpisodeStatus.DISCHARGED}),
+    EpisodeStatus.DISCHARGED: frozenset(),
+}
+
+
+class Episode(BaseModel):
+    """One episode of care, from referral or assessment to discharge. Sessions, measures
+    and plans belong to an episode; a client has at most one open episode at a time."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="episodes")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="episodes")
+    referral = models.OneToOneField(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="episode"
+    )
+    status = models.CharField(
+        max_length=16, choices=EpisodeStatus.choices, default=EpisodeStatus.WAITING
+    )
+    opened_on = models.DateField()
+    assessed_on = models.DateField(null=True, blank=True)
+    first_treatment_on = models.DateField(null=True, blank=True)
+    discharged_on = models.DateField(null=True, blank=True)
+    discharge_reason = models.CharField(max_length=16, choices=DischargeReason.choices, blank=True)
+
+    class Meta:
+        ordering = ("-opened_on",)
+        indexes = [
+            # The waiting list: a practice's open episodes by status, oldest first.
+            models.Index(fields=["practice", "status", "opened_on"], name="episode_waiting_list"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=~Q(status="discharged"), name="episode_one_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="discharged", discharged_on__isnull=False)
+                & ~Q(discharge_reason="")
+                | ~Q(status="discharged") & Q(discharged_on__isnull=True, discharge_reason=""),
+                name="episode_discharge_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(assessed_on__isnull=True) | Q(assessed_on__gte=models.F("opened_on")),
+                name="episode_assessed_after_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_treatment_on__isnull=True)
+                | Q(first_treatment_on__gte=models.F("opened_on")),
+                name="episode_treated_after_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(discharged_on__isnull=True)
+                | Q(discharged_on__gte=models.F("opened_on")),
+                name="episode_discharged_after_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Episode {self.public_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != EpisodeStatus.DISCHARGED
