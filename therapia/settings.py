@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "therapia.clients",
     "therapia.scheduling",
     "therapia.records",
+    "therapia.clinical",
+    "therapia.disclosures",
     "therapia.measures",
     "django.contrib.auth",
     "django.contrib.contenttypes",

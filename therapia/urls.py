@@ -9,5 +9,7 @@ urlpatterns = [
     path("settings/", include("therapia.accounts.settings_urls")),
     path("agenda/", include("therapia.scheduling.urls")),
     path("records/", include("therapia.records.urls")),
+    path("clinical/", include("therapia.clinical.urls")),
+    path("disclosures/", include("therapia.disclosures.urls")),
     path("audit/", include("therapia.audit.urls")),
 ]

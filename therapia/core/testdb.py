@@ -7,6 +7,7 @@ clones it (CREATE DATABASE ... TEMPLATE), which takes a fraction of a second.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -70,8 +71,9 @@ def _build(template: str, stale: list[str]) -> None:
     with maintenance() as conn:
         conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
             sql.Identifier(building), sql.Identifier(template)))
-        for old in stale:  # templates of older migrations
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(old)))
+        for old in stale:  # templates of older migrations, unless another run still uses one
+            with contextlib.suppress(psycopg.errors.ObjectInUse):
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(old)))
 
 
 def clone(name: str) -> None:
