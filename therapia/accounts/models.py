@@ -215,3 +215,25 @@ class ContinuingEducation(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.hours} h)"
+
+
+class Notification(BaseModel):
+    """Something a member must know about, shown in the app. Its e-mail copy carries no
+    client data: only that there is something to see (house rule 10)."""
+
+    recipient = models.ForeignKey(Membership, on_delete=models.CASCADE,
+                                  related_name="notifications")
+    title = models.CharField(max_length=200)
+    url = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes = [
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True),
+                         name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification {self.public_id}"

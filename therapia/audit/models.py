@@ -34,6 +34,7 @@ class Purpose(models.TextChoices):
     OPERATIONS = "operations", "Practice operations"
     SCHEDULING = "scheduling", "Scheduling"
     SECURITY = "security", "Security"
+    EMERGENCY = "emergency", "Emergency treatment (break the glass)"
     SYSTEM = "system", "System"
 
 
@@ -49,6 +50,11 @@ class AuditEvent(models.Model):
     client_id = models.BigIntegerField(null=True)
     action = models.CharField(max_length=24, choices=Action.choices)
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    legal_basis = models.CharField(
+        max_length=40, blank=True, default="", db_default="",
+        help_text="Why an access beyond the normal policy was allowed: a code such as "
+                  "TRAINING (psychotherapy notes), a break-the-glass reason or an override basis",
+    )
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True)
     fields = models.JSONField(default=list, help_text="Names of fields read or changed")
@@ -64,6 +70,9 @@ class AuditEvent(models.Model):
         indexes = [
             # "Who looked at my record": a client's events in time order.
             models.Index(fields=["client_id", "occurred_at"], name="audit_client_time"),
+            # The privacy officer's report of accesses on a special basis.
+            models.Index(fields=["practice_id", "occurred_at"], condition=~models.Q(legal_basis=""),
+                         name="audit_with_basis"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(seq__gte=1), name="audit_seq_positive"),

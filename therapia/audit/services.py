@@ -44,11 +44,11 @@ _HEAD_SQL = (
     " FROM (SELECT 1) AS one LEFT JOIN (SELECT seq, mac FROM audit_auditevent"
     " ORDER BY seq DESC LIMIT 1) AS h ON true) AS n"
 )
-_INSERT_COLUMNS = (*chain.CANONICAL_COLUMNS, "prev_mac", "mac")
+_INSERT_COLUMNS = (*chain.CANONICAL_COLUMNS, "legal_basis", "prev_mac", "mac")
 _INSERT_SQL = (
     "INSERT INTO audit_auditevent (" + ", ".join(_INSERT_COLUMNS) + ") VALUES ("  # noqa: S608
     + ", ".join([*(_PLACEHOLDERS[name] for name in chain.CANONICAL_COLUMNS),
-                 "%(prev_mac)s::bytea", "%(mac)s::bytea"])
+                 "%(legal_basis)s", "%(prev_mac)s::bytea", "%(mac)s::bytea"])
     + ") RETURNING id"
 )
 
@@ -66,8 +66,12 @@ def audit_record(
     user: User | None = None,
     practice: Practice | None = None,
     using: str | None = None,
+    legal_basis: str = "",
 ) -> AuditEvent:
-    """Append one audit row. `fields` are field names only, never values."""
+    """Append one audit row. `fields` are field names only, never values; `legal_basis`
+    names the ground for an access the normal policy would not give (a code, not text).
+    The basis also travels in `fields` as "basis:<code>", which the chain's MAC covers;
+    the column is its queryable copy, tied to it by a constraint (migration audit/0004)."""
     here = current_origin()
     who = user or (actor.user if actor else None)
     where = practice or (actor.practice if actor else None)
@@ -83,18 +87,19 @@ def audit_record(
         "purpose": Purpose(purpose).value,
         "object_type": object_type or (obj._meta.label if obj is not None else ""),
         "object_id": object_id or str(getattr(obj, "public_id", "") or ""),
-        "fields": sorted(fields),
+        "fields": sorted({*fields, *([f"basis:{legal_basis}"] if legal_basis else [])}),
         "ip_address": here.ip_address,
         "user_agent": here.user_agent,
         "request_id": here.request_id,
     }
-    return _append(values, using=using or router.db_for_write(AuditEvent))
+    return _append(values, legal_basis=legal_basis,
+                   using=using or router.db_for_write(AuditEvent))
 
 
-def _append(values: dict[str, Any], *, using: str) -> AuditEvent:
+def _append(values: dict[str, Any], *, legal_basis: str, using: str) -> AuditEvent:
     key_id, base = keys.current_base()
     params = {**values, "key_id": key_id, "fields": Jsonb(values["fields"]),
-              "genesis": chain.GENESIS}
+              "genesis": chain.GENESIS, "legal_basis": legal_basis}
     connection = connections[using]
     with transaction.atomic(using=using, savepoint=False):
         connection.ensure_connection()
@@ -112,7 +117,7 @@ def _append(values: dict[str, Any], *, using: str) -> AuditEvent:
         with connection.cursor() as cursor:
             cursor.execute(_INSERT_SQL, params)
             (row_id,) = cursor.fetchone()
-    stored = {**values, "id": row_id, "seq": seq, "key_id": key_id,
+    stored = {**values, "legal_basis": legal_basis, "id": row_id, "seq": seq, "key_id": key_id,
               "prev_mac": prev_mac, "mac": mac}
     names = [field.attname for field in AuditEvent._meta.concrete_fields]
     return AuditEvent.from_db(using, names, [stored[name] for name in names])

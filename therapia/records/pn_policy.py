@@ -44,7 +44,7 @@ def supervisees_of(actor: Actor) -> QuerySet[Membership]:
 
 
 def can_write_psychotherapy_note(actor: Actor, client: Client) -> bool:
-    return actor.is_clinical and policy.can_view_clinical(actor, client)
+    return actor.is_clinical and policy.is_treating(actor, client)
 
 
 def read_basis(actor: Actor, note: PsychotherapyNote) -> LegalBasis | None:
@@ -52,7 +52,7 @@ def read_basis(actor: Actor, note: PsychotherapyNote) -> LegalBasis | None:
     if not actor.membership.is_active or note.client.practice_id != actor.practice.pk:
         return None
     if note.author_id == actor.membership.pk:
-        return LegalBasis.ORIGINATOR if policy.can_view_clinical(actor, note.client) else None
+        return LegalBasis.ORIGINATOR if policy.is_treating(actor, note.client) else None
     if active_supervisions(actor.membership).filter(supervisee_id=note.author_id).exists():
         return LegalBasis.TRAINING
     return None

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connections
+from django.db import IntegrityError, connection, connections, transaction
 from psycopg.types.string import ByteaBinaryLoader
 
 from therapia.audit import chain, keys
@@ -129,8 +129,25 @@ def test_t29_hostile_text_is_kept_verbatim_and_the_record_written_is_the_record_
 
 
 def test_every_column_but_the_id_and_macs_is_covered() -> None:
+    """legal_basis is covered through `fields`, which must hold the same code."""
     columns = {f.column for f in AuditEvent._meta.concrete_fields}
-    assert columns - set(chain.CANONICAL_COLUMNS) == {"id", "prev_mac", "mac"}
+    assert columns - set(chain.CANONICAL_COLUMNS) == {"id", "prev_mac", "mac", "legal_basis"}
+
+
+@pytest.mark.django_db
+def test_the_legal_basis_column_repeats_the_chained_basis() -> None:
+    row = audit_record(actor=None, action=Action.READ, purpose=Purpose.TREATMENT,
+                       object_type="records.PsychotherapyNote", legal_basis="TRAINING")
+    assert row.legal_basis == "TRAINING" and "basis:TRAINING" in row.fields
+    stored = AuditEvent.objects.get(pk=row.pk)
+    assert stored.legal_basis == "TRAINING" and "basis:TRAINING" in stored.fields
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO audit_auditevent (seq, occurred_at, actor_label, action, "
+                       "purpose, object_type, object_id, fields, user_agent, request_id, "
+                       "key_id, prev_mac, mac, actor_role, legal_basis) SELECT seq + 1, "
+                       "occurred_at, actor_label, action, purpose, object_type, object_id, "
+                       "'[]', user_agent, request_id, key_id, prev_mac, mac, actor_role, "
+                       "'TRAINING' FROM audit_auditevent WHERE id = %s", [row.pk])
 
 
 @OWNER
