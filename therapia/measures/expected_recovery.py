@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from statistics import NormalDist
 
 import numpy as np
-from statsmodels.regression.mixed_linear_model import MixedLM  # type: ignore[import-untyped]
+from statsmodels.regression.mixed_linear_model import MixedLM
 
 from therapia.measures.change import Direction
 
