@@ -7,7 +7,16 @@ from django import forms
 from django.utils import timezone
 
 from therapia.accounts.models import CLINICAL_ROLES, Membership, Practice
-from therapia.clients.models import CareRole, Client, RelatedPerson, Relationship
+from therapia.clients.models import (
+    CareRole,
+    Client,
+    DischargeReason,
+    EpisodeStatus,
+    ReferralSource,
+    RelatedPerson,
+    Relationship,
+    Urgency,
+)
 
 
 class ClientForm(forms.ModelForm[Client]):
@@ -92,3 +101,62 @@ class CareTeamForm(forms.Form):
         field.queryset = Membership.objects.filter(
             practice=practice, is_active=True, role__in=CLINICAL_ROLES
         ).select_related("user")
+
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ReferralForm(forms.Form):
+    """The referral; an episode of care opens with it. The dates' rules live in the service."""
+
+    source = forms.ChoiceField(choices=ReferralSource.choices, label="Referred by")
+    referrer = forms.CharField(label="Referrer's name", required=False, max_length=200,
+                               help_text="For example the GP or service, if any.")
+    received_on = forms.DateField(label="Date received", widget=DATE_WIDGET)
+    urgency = forms.ChoiceField(choices=Urgency.choices, label="Urgency",
+                                initial=Urgency.ROUTINE)
+    reason = forms.CharField(
+        label="Reason for referral", required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Clinical information: stored encrypted and shown only to the care team.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["received_on"].initial = timezone.localdate()
+
+
+class TransitionForm(forms.Form):
+    """One step of an episode: `to` is fixed by the button, `on` the date of the step."""
+
+    to = forms.ChoiceField(choices=EpisodeStatus.choices, widget=forms.HiddenInput)
+    on = forms.DateField(label="Date", widget=DATE_WIDGET)
+    reason = forms.ChoiceField(choices=[("", "Choose…"), *DischargeReason.choices],
+                               label="Reason for discharge", required=False)
+
+    def __init__(self, *args: Any, to: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"to": to, "on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        # Each step's form on one page: distinct ids and labels per step.
+        self.auto_id = f"id_{to or 'step'}_%s"
+        self.fields["on"].label = STEP_DATE_LABELS.get(to, "Date")
+
+
+STEP_DATE_LABELS: dict[str, str] = {
+    EpisodeStatus.ASSESSMENT: "Date of the assessment",
+    EpisodeStatus.IN_TREATMENT: "Date of the first treatment session",
+    EpisodeStatus.DISCHARGED: "Date of discharge",
+}
+
+
+class WaitingTimesForm(forms.Form):
+    start = forms.DateField(label="First treatment from", widget=DATE_WIDGET)
+    end = forms.DateField(label="to", widget=DATE_WIDGET)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end date is before the start date.")
+        if start and end and (end - start).days > 3 * 366:
+            self.add_error("end", "Choose a range of at most three years.")
+        return data

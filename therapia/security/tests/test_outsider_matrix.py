@@ -18,6 +18,8 @@ EXPECTED = {
     "clients:edit": SEES_DANA,
     "clients:care_team": SEES_DANA,
     "clients:related_person_add": SEES_DANA,
+    "clients:referral_add": SEES_DANA,  # intake: front desk too (the reason stays clinical)
+    "clients:timeline": CARE_TEAM,
     "records:psychotherapy_notes": CARE_TEAM,  # each sees only their own notes there
     "audit:client_access": {"owner"},  # the owner, or the primary clinician (also Alice)
 }
