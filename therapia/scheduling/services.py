@@ -412,9 +412,9 @@ def attendance_record(*, actor: Actor, appointment: Appointment, status: str,
         raise ValidationError({"reason": "Choose a reason from the list."})
     _transition(stored, status, reason=reason, when=when)
     _audit(actor, Action.UPDATE, stored, stored.clients.all(), ["status", "cancel_reason"])
-    if status == Status.ATTENDED and stored.purpose == Purpose.TREATMENT \
-            and stored.episode is not None:
-        _first_treatment(actor, stored.episode, stored)
+    if status == Status.ATTENDED and stored.kind != SessionKind.GROUP:
+        for client in stored.clients.all():
+            _episode_attended(actor, client, stored)
     return stored
 
 
@@ -443,26 +443,24 @@ def group_attendance_record(*, actor: Actor, appointment: Appointment, client: C
         sync_slots([appointment.pk])
     audit_record(actor=actor, action=Action.UPDATE, purpose=AuditPurpose.SCHEDULING, obj=row,
                  client=client, fields=["status", "cancel_reason"])
-    if status == Status.ATTENDED and appointment.purpose == Purpose.TREATMENT \
-            and row.episode is not None:
-        _first_treatment(actor, row.episode, appointment)
+    if status == Status.ATTENDED:
+        _episode_attended(actor, client, appointment)
     return row
 
 
-def _first_treatment(actor: Actor, episode: Episode, appointment: Appointment) -> None:
-    """The first attended treatment session starts treatment.
+def _episode_attended(actor: Actor, client: Client, appointment: Appointment) -> None:
+    """Tell the clients app that the client attended an intake or treatment session: the
+    first attended intake records the assessment, the first attended treatment session the
+    first treatment date (clients.services.episode_session_attended, which keeps dates
+    already recorded). Looked up by name so this app still loads where the clients app
+    predates that service."""
+    from therapia.clients import services as client_services  # noqa: PLC0415
 
-    HOOK (issue 5 → clients): the episode's first treatment date belongs to the clients
-    app, whose service for it (e.g. clients.services.episode_start_treatment) is being
-    written. Until it exists this call site records nothing; when it lands, call it here
-    with the session's local date. See the final report of issue 5."""
-    from therapia.clients import services as client_services
-
-    start = getattr(client_services, "episode_record_first_treatment", None)
-    if start is None or episode.first_treatment_on is not None:
+    attended = getattr(client_services, "episode_session_attended", None)
+    if attended is None or appointment.purpose not in (Purpose.INTAKE, Purpose.TREATMENT):
         return
     day = appointment.starts_at.astimezone(zone_of(appointment.practice.time_zone)).date()
-    start(actor=actor, episode=episode, day=day)
+    attended(actor=actor, client=client, session=appointment.purpose, on=day)
 
 
 def move_booking(appointment: Appointment) -> Booking:

@@ -18,8 +18,6 @@ urlpatterns = [
     path("sessions/<uuid:public_id>/members/<uuid:member_id>/", views.member_attendance,
          name="member_attendance"),
     path("clients/<uuid:public_id>/sessions/", views.client_sessions, name="client_sessions"),
-    path("clients/<uuid:public_id>/reminders/", views.client_reminders,
-         name="client_reminders"),
     path("episodes/<uuid:public_id>/follow-up/", views.follow_up, name="follow_up"),
     path("groups/", views.group_list, name="groups"),
     path("groups/<uuid:public_id>/", views.group_detail, name="group"),

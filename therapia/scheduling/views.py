@@ -303,9 +303,18 @@ def member_attendance(request: AuthedRequest, public_id: uuid.UUID,
 
 
 @staff_view
+@require_http_methods(["GET", "POST"])
 def client_sessions(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     """A client's sessions (their own attendance only) and their reminder choice."""
     client = client_selectors.client_get_for(actor=request.actor, public_id=public_id)
+    if request.method == "POST":
+        try:
+            services.reminder_preference_set(
+                actor=request.actor, client=client,
+                email_reminders=request.POST.get("email_reminders") == "on")
+        except PermissionDenied:
+            raise Http404 from None
+        return redirect("scheduling:client_sessions", public_id=public_id)
     sessions = selectors.sessions_of_client(actor=request.actor, client=client)
     preference = ReminderPreference.objects.filter(client=client).first()
     return render(request, "scheduling/client_sessions.html",
@@ -313,15 +322,6 @@ def client_sessions(request: AuthedRequest, public_id: uuid.UUID) -> HttpRespons
                    "zone": zoneinfo.ZoneInfo(request.actor.practice.time_zone),
                    "reminders_on": preference is None or preference.email_reminders,
                    "can_book": session_policy.can_book_for(request.actor, client)})
-
-
-@staff_view
-@require_POST
-def client_reminders(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
-    client = client_selectors.client_get_for(actor=request.actor, public_id=public_id)
-    services.reminder_preference_set(actor=request.actor, client=client,
-                                   email_reminders=request.POST.get("email_reminders") == "on")
-    return redirect("scheduling:client_sessions", public_id=public_id)
 
 
 @staff_view

@@ -37,7 +37,7 @@ def client_of(personas: Personas, clinician: Membership, family: str = "Okoro") 
 
 def book(personas: Personas, *, actor: str = "front_desk", clinician: Membership | None = None,
          clients: list[Client] | None = None, starts: dt.datetime | None = None,
-         minutes: int = 50, where: Room | None | str = "default", fmt: str = Format.IN_PERSON,
+         minutes: int = 50, where: Room | str | None = "default", fmt: str = Format.IN_PERSON,
          kind: str = SessionKind.INDIVIDUAL, **extra: object) -> Appointment:
     starts = starts or at(TOMORROW, 10)
     booking = services.Booking(

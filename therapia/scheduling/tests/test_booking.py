@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
@@ -156,7 +157,7 @@ def test_the_booking_form_books_and_shows_errors_beside_fields(personas: Persona
                                                   "day": "2026-03-01"})
     assert past.status_code == 422 and "in the past" in past.content.decode()
     unknown = http.post(reverse("scheduling:book"), {**data, "time_zone": "Europe/London",
-                                                     "room": "00000000-0000-0000-0000-000000000000"})
+                                                     "room": str(uuid.UUID(int=0))})
     assert "Choose one of the practice" in unknown.content.decode()
     done = http.post(reverse("scheduling:book"), {**data, "time_zone": "Europe/London"})
     assert done.status_code == 302

@@ -21,7 +21,22 @@ EXPECTED = {
     "clients:referral_add": SEES_DANA,  # intake: front desk too (the reason stays clinical)
     "clients:timeline": CARE_TEAM,
     "records:psychotherapy_notes": CARE_TEAM,  # each sees only their own notes there
+    "records:notes": CARE_TEAM,  # progress notes: the clinical record
+    "records:note_new": CARE_TEAM,
+    "records:plan": CARE_TEAM,
+    "records:plan_edit": CARE_TEAM,
+    "clinical:assessments": CARE_TEAM,  # assessments, diagnoses, safety plan, medications:
+    "clinical:diagnoses": CARE_TEAM,  # the clinical record; the front desk sees none of it
+    "clinical:safety_plan": CARE_TEAM,
+    "clinical:medications": CARE_TEAM,  # read-only for all but prescribers
     "audit:client_access": {"owner"},  # the owner, or the primary clinician (also Alice)
+    # Disclosures: the care team; the owner also as privacy officer. Front desk: never.
+    "disclosures:client_disclosures": CARE_TEAM,
+    "disclosures:disclosure_new": CARE_TEAM,
+    "disclosures:accounting": CARE_TEAM,
+    "disclosures:accounting_print": CARE_TEAM,
+    "disclosures:authorisation_new": CARE_TEAM,
+    "scheduling:client_sessions": SEES_DANA,  # the schedule is demographics-level
 }
 PERSONAS = ["owner", "colleague", "outsider", "front_desk", "trainee", "supervisor", "researcher"]
 
