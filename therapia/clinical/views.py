@@ -241,6 +241,7 @@ def diagnoses(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
         if not searching:
             status = 422
     context = {"page": page, "client": page.client, "form": form, "results": results,
+               "searched": request.method == "POST" and request.POST.get("action") == "search",
                "open_episode": open_episode, "form_token": _form_token(request),
                "nav": "clients"}
     return render(request, "clinical/diagnoses.html", context, status=status)
