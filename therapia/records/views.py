@@ -31,7 +31,9 @@ def psychotherapy_notes(request: AuthedRequest, public_id: uuid.UUID) -> HttpRes
     if request.method == "POST" and not page.can_write:
         raise Http404("No such client")
     sessions = selectors.sessions_for_note(actor=request.actor, client=page.client)
-    form = PsychotherapyNoteForm(request.POST or None, sessions=sessions)
+    # "?session=<id>" comes from a progress note's "attach to this session" link.
+    initial = {"appointment": request.GET.get("session", "")}
+    form = PsychotherapyNoteForm(request.POST or None, sessions=sessions, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
