@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from therapia.disclosures import disclosure_policy, documents, rules
 from therapia.disclosures.bases import ACCOUNTABLE_BASES, Basis, citation_text
 from therapia.disclosures.models import (
     Authorisation,
+    AuthorisationRevocation,
     Disclosure,
     SupportingDocument,
     six_years_before,
@@ -63,6 +64,11 @@ def disclosures_involving(client: Client) -> QuerySet[Disclosure]:
             .filter(Q(client=client) | Q(unit__in=units) | Q(group__in=groups)))
 
 
+def with_corrected(entries: QuerySet[Disclosure]) -> QuerySet[Disclosure]:
+    """Each entry knows whether a later entry corrects it (`corrected`)."""
+    return entries.annotate(corrected=Exists(Disclosure.objects.filter(corrects=OuterRef("pk"))))
+
+
 @dataclass(frozen=True)
 class AuthorisationRow:
     authorisation: Authorisation
@@ -79,8 +85,8 @@ class ClientDisclosures:
 
 def client_disclosures(*, actor: Actor, public_id: uuid.UUID) -> ClientDisclosures:
     client = _client_for(actor, public_id)
-    found = list(disclosures_involving(client)
-                 .select_related("disclosed_by__user", "correction", "unit", "group"))
+    found = list(with_corrected(disclosures_involving(client))
+                 .select_related("disclosed_by__user", "unit", "group"))
     audit_record(actor=actor, action=Action.LIST, purpose=Purpose.OPERATIONS,
                  object_type=Disclosure._meta.label, client=client,
                  fields=["basis", "recipient_name", "recipient_organisation", "categories",
@@ -109,6 +115,7 @@ class DisclosureView:
     documents: list[SupportingDocument]
     can_download: bool
     can_correct: bool
+    correction: Disclosure | None
     gone: str = ""  # the client's key was destroyed
 
 
@@ -146,7 +153,7 @@ def disclosure_read(*, actor: Actor, public_id: uuid.UUID) -> DisclosureView:
         can_download=disclosure_policy.can_download_document(actor, client),
         can_correct=(disclosure_policy.can_record_disclosure(actor, client)
                      and not hasattr(disclosure, "correction")),
-        gone=gone, **texts)
+        correction=getattr(disclosure, "correction", None), gone=gone, **texts)
 
 
 def disclosure_to_correct(*, actor: Actor, public_id: uuid.UUID) -> DisclosureView:
@@ -243,6 +250,7 @@ def document_download(*, actor: Actor, public_id: uuid.UUID) -> Download:
 @dataclass(frozen=True)
 class AuthorisationView:
     authorisation: Authorisation
+    revocation: AuthorisationRevocation | None
     purpose: str
     state: str
     documents: list[SupportingDocument]
@@ -272,6 +280,7 @@ def authorisation_read(*, actor: Actor, public_id: uuid.UUID) -> AuthorisationVi
     can_record = disclosure_policy.can_record_authorisation(actor, client)
     return AuthorisationView(
         authorisation=authorisation, purpose=purpose,
+        revocation=getattr(authorisation, "revocation", None),
         state=rules.lapse_reason(authorisation, timezone.localdate()),
         documents=list(authorisation.documents.all()),
         disclosures=list(authorisation.disclosures.all()),
@@ -289,8 +298,8 @@ def practice_log(*, actor: Actor, page: str | None) -> Page[Disclosure]:
                  object_type=Disclosure._meta.label,
                  fields=["client", "basis", "recipient_name", "recipient_organisation",
                          "disclosed_at"])
-    entries = (Disclosure.objects.filter(practice=actor.practice)
-               .select_related("client", "disclosed_by__user", "correction")
+    entries = (with_corrected(Disclosure.objects.filter(practice=actor.practice))
+               .select_related("client", "disclosed_by__user")
                .order_by("-disclosed_at", "-pk"))
     return Paginator(entries, LOG_PAGE_SIZE).get_page(page)
 

@@ -47,7 +47,7 @@ def messages(error: ValidationError) -> str:
     return " ".join(m for ms in error.message_dict.values() for m in ms)
 
 
-def test_LC_1_every_basis_has_its_citation() -> None:
+def test_lc1_every_basis_has_its_citation() -> None:
     assert set(RULES) == {code for code, _ in Basis.choices}
     assert "164.512(j)(1)(i)" in citation_text(Basis.DUTY_TO_PROTECT)
     assert "Tarasoff" in citation_text(Basis.DUTY_TO_PROTECT)
@@ -56,14 +56,14 @@ def test_LC_1_every_basis_has_its_citation() -> None:
     assert "164.512(e)(1)(i)" in citation_text(Basis.COURT_ORDER)
     assert "Services Act s.125" in citation_text(Basis.CHILD_PROTECTION)
     # 164.508(a)(2)(ii): the bases on which psychotherapy notes may go out.
-    assert PN_BASES == {Basis.DUTY_TO_PROTECT, Basis.IMMINENT_SELF_HARM,
-                        Basis.REQUIRED_BY_LAW, Basis.OVERSIGHT, Basis.CORONER}
+    assert {Basis.DUTY_TO_PROTECT, Basis.IMMINENT_SELF_HARM,
+                        Basis.REQUIRED_BY_LAW, Basis.OVERSIGHT, Basis.CORONER} == PN_BASES
     # 164.528(a)(1): authorised and treatment disclosures are exempt from the accounting.
     assert Basis.CLIENT_AUTHORISATION not in ACCOUNTABLE_BASES
     assert Basis.EMERGENCY not in ACCOUNTABLE_BASES
 
 
-def test_LC_1_duty_to_protect_is_recorded_encrypted_and_audited(personas: Personas) -> None:
+def test_lc1_duty_to_protect_is_recorded_encrypted_and_audited(personas: Personas) -> None:
     alice = personas.actor("owner")
     disclosure = services.disclosure_record(
         actor=alice, client=personas.dana,
@@ -73,7 +73,7 @@ def test_LC_1_duty_to_protect_is_recorded_encrypted_and_audited(personas: Person
     assert disclosure.jurisdiction == "US-CA"
     with connection.cursor() as cursor:
         cursor.execute("SELECT purpose::text, purpose FROM disclosures_disclosure")
-        hex_text, raw = cursor.fetchone()
+        _text, raw = cursor.fetchone()
     assert b"CANARY" not in bytes(raw)
     assert services.unseal(obj=disclosure, client=personas.dana, field_name="purpose") == PURPOSE
     document = SupportingDocument.objects.get(disclosure=disclosure)
@@ -87,7 +87,7 @@ def test_LC_1_duty_to_protect_is_recorded_encrypted_and_audited(personas: Person
     assert AuditEvent.objects.filter(object_id=str(document.public_id)).count() == 1
 
 
-def test_LC_1_a_ciphertext_moved_to_another_disclosure_fails(personas: Personas) -> None:
+def test_lc1_a_ciphertext_moved_to_another_disclosure_fails(personas: Personas) -> None:
     alice = personas.actor("owner")
     first = services.disclosure_record(actor=alice, client=personas.dana, data=disclosure_input())
     second = services.disclosure_record(actor=alice, client=personas.dana,
@@ -136,7 +136,7 @@ def test_bad_input_is_refused_and_nothing_saved(personas: Personas, changes: dic
     assert not Disclosure.objects.exists() and not SupportingDocument.objects.exists()
 
 
-def test_LC_1_adult_protection_with_the_client_informed_answer(personas: Personas) -> None:
+def test_lc1_adult_protection_with_the_client_informed_answer(personas: Personas) -> None:
     disclosure = services.disclosure_record(
         actor=personas.actor("owner"), client=personas.dana,
         data=disclosure_input(basis=Basis.ADULT_PROTECTION,
@@ -144,7 +144,7 @@ def test_LC_1_adult_protection_with_the_client_informed_answer(personas: Persona
     assert disclosure.client_informed == ClientInformed.RISK_OF_HARM
 
 
-def test_MN_2_court_order_with_its_document(personas: Personas) -> None:
+def test_mn2_court_order_with_its_document(personas: Personas) -> None:
     disclosure = services.disclosure_record(
         actor=personas.actor("owner"), client=personas.dana,
         data=disclosure_input(basis=Basis.COURT_ORDER, document=pdf_upload(),
@@ -153,7 +153,7 @@ def test_MN_2_court_order_with_its_document(personas: Personas) -> None:
     assert disclosure.documents.count() == 1
 
 
-def test_PN_4_psychotherapy_notes_only_by_their_author_on_an_allowed_basis(
+def test_pn4_psychotherapy_notes_only_by_their_author_on_an_allowed_basis(
         personas: Personas) -> None:
     alice = personas.actor("owner")
     data = disclosure_input(categories=[Category.PSYCHOTHERAPY_NOTES])
@@ -164,7 +164,7 @@ def test_PN_4_psychotherapy_notes_only_by_their_author_on_an_allowed_basis(
     assert Category.PSYCHOTHERAPY_NOTES in disclosure.categories
 
 
-def test_PN_4_the_database_refuses_notes_on_another_basis(personas: Personas) -> None:
+def test_pn4_the_database_refuses_notes_on_another_basis(personas: Personas) -> None:
     disclosure = services.disclosure_record(actor=personas.actor("owner"),
                                             client=personas.dana, data=disclosure_input())
     with pytest.raises(IntegrityError, match="disclosure_pn_basis"), transaction.atomic(), \
@@ -180,7 +180,7 @@ def test_PN_4_the_database_refuses_notes_on_another_basis(personas: Personas) ->
             "FROM disclosures_disclosure WHERE id = %s", [disclosure.pk])
 
 
-def test_AD_1_a_correction_is_a_new_row_referencing_the_old(personas: Personas) -> None:
+def test_ad1_a_correction_is_a_new_row_referencing_the_old(personas: Personas) -> None:
     alice = personas.actor("owner")
     original = services.disclosure_record(actor=alice, client=personas.dana,
                                           data=disclosure_input())
@@ -207,7 +207,7 @@ def test_AD_1_a_correction_is_a_new_row_referencing_the_old(personas: Personas) 
 # --- Authorisations (release of information) --------------------------------------------
 
 
-def test_T_07_a_valid_authorisation_is_cited(personas: Personas) -> None:
+def test_t07_a_valid_authorisation_is_cited(personas: Personas) -> None:
     alice = personas.actor("owner")
     authorisation = authorise(alice, personas.dana)
     disclosure = services.disclosure_record(
@@ -218,14 +218,14 @@ def test_T_07_a_valid_authorisation_is_cited(personas: Personas) -> None:
     assert row.action == Action.CREATE and "witnessed_by" in row.fields
 
 
-def test_T_07_without_any_authorisation_it_is_refused(personas: Personas) -> None:
+def test_t07_without_any_authorisation_it_is_refused(personas: Personas) -> None:
     with pytest.raises(services.AuthorisationMissing, match="No valid authorisation from "
                                                             "Dana Whitfield"):
         services.disclosure_record(actor=personas.actor("owner"), client=personas.dana,
                                    data=on_authorisation())
 
 
-def test_T_07_an_expired_authorisation_is_refused(personas: Personas) -> None:
+def test_t07_an_expired_authorisation_is_refused(personas: Personas) -> None:
     alice = personas.actor("owner")
     signed = timezone.localdate() - dt.timedelta(days=60)
     authorise(alice, personas.dana, signed_on=signed, expires_on=signed + dt.timedelta(days=30))
@@ -237,7 +237,7 @@ def test_T_07_an_expired_authorisation_is_refused(personas: Personas) -> None:
         data=on_authorisation(disclosed_at=timezone.now() - dt.timedelta(days=40)))
 
 
-def test_T_08_a_revoked_authorisation_is_refused_from_the_revocation_day(
+def test_t08_a_revoked_authorisation_is_refused_from_the_revocation_day(
         personas: Personas) -> None:
     alice = personas.actor("owner")
     authorisation = authorise(alice, personas.dana,
@@ -255,7 +255,7 @@ def test_T_08_a_revoked_authorisation_is_refused_from_the_revocation_day(
         services.authorisation_revoke(actor=alice, authorisation=authorisation)
 
 
-def test_T_07_a_category_outside_the_scope_is_refused(personas: Personas) -> None:
+def test_t07_a_category_outside_the_scope_is_refused(personas: Personas) -> None:
     alice = personas.actor("owner")
     authorise(alice, personas.dana)
     with pytest.raises(services.AuthorisationMissing, match="does not cover: Progress notes"):
@@ -264,7 +264,7 @@ def test_T_07_a_category_outside_the_scope_is_refused(personas: Personas) -> Non
             data=on_authorisation(categories=[Category.DIAGNOSES, Category.PROGRESS_NOTES]))
 
 
-def test_T_07_another_recipient_is_not_covered(personas: Personas) -> None:
+def test_t07_another_recipient_is_not_covered(personas: Personas) -> None:
     alice = personas.actor("owner")
     authorise(alice, personas.dana)
     with pytest.raises(services.AuthorisationMissing, match="No valid authorisation"):
@@ -272,7 +272,7 @@ def test_T_07_another_recipient_is_not_covered(personas: Personas) -> None:
                                    data=on_authorisation(recipient_organisation="Acme Insurance"))
 
 
-def test_PN_5_psychotherapy_notes_need_their_own_authorisation(personas: Personas) -> None:
+def test_pn5_psychotherapy_notes_need_their_own_authorisation(personas: Personas) -> None:
     alice = personas.actor("owner")
     psychotherapy_note_create(actor=alice, client=personas.dana, body="private")
     with pytest.raises(ValidationError, match="separate"):
@@ -344,7 +344,7 @@ def family(personas: Personas) -> ClientUnit:
     return unit
 
 
-def test_T_12_a_family_record_needs_each_adult_members_authorisation(
+def test_t12_a_family_record_needs_each_adult_members_authorisation(
         personas: Personas, family: ClientUnit) -> None:
     alice = personas.actor("owner")
     ravi = family.members.get(legal_given_name="Ravi")
@@ -363,7 +363,7 @@ def test_T_12_a_family_record_needs_each_adult_members_authorisation(
                                                                                           flat=True))
 
 
-def test_T_12_an_authorisation_of_the_own_record_does_not_cover_the_unit_record(
+def test_t12_an_authorisation_of_the_own_record_does_not_cover_the_unit_record(
         personas: Personas, family: ClientUnit) -> None:
     alice = personas.actor("owner")
     authorise(alice, personas.dana)
@@ -373,7 +373,7 @@ def test_T_12_an_authorisation_of_the_own_record_does_not_cover_the_unit_record(
                                    data=on_authorisation(unit=family))
 
 
-def test_CF_2_a_group_record_needs_each_adult_members_authorisation(personas: Personas) -> None:
+def test_cf2_a_group_record_needs_each_adult_members_authorisation(personas: Personas) -> None:
     alice = personas.actor("owner")
     group = TherapyGroup.objects.create(practice=personas.practice, name="DBT skills")
     kim = factories.ClientFactory.create(practice=personas.practice, legal_given_name="Kim",
