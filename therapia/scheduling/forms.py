@@ -23,6 +23,7 @@ from therapia.scheduling.models import (
     TherapyGroup,
     Weekday,
 )
+from therapia.scheduling.reminders import MAX_LEAD_HOURS
 from therapia.scheduling.series import FORTNIGHTLY, WEEKLY, with_end
 from therapia.security.actor import Actor
 from therapia.security.policy import clients_visible_to
@@ -195,6 +196,12 @@ class SettingsForm(forms.ModelForm[SchedulingSettings]):
                   "late_cancellation_hours": "Late-cancellation notice (hours)",
                   "reminder_lead_hours": "Send reminders this many hours before",
                   "reminders_enabled": "Send e-mail reminders to clients"}
+
+    def clean_reminder_lead_hours(self) -> int:
+        hours: int = self.cleaned_data["reminder_lead_hours"]
+        if not 1 <= hours <= MAX_LEAD_HOURS:
+            raise forms.ValidationError(f"Choose between 1 and {MAX_LEAD_HOURS} hours.")
+        return hours
 
     def clean_video_url_template(self) -> str:
         value: str = self.cleaned_data["video_url_template"].strip()

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
+from therapia.accounts.models import Practice
 from therapia.scheduling.models import (
     Appointment,
     Format,
@@ -35,6 +36,7 @@ from therapia.scheduling.models import (
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+MAX_LEAD_HOURS = 24 * 14  # the longest lead time a practice may choose
 FIRST_RETRY = dt.timedelta(minutes=5)  # then 10, 20, 40 minutes
 
 
@@ -63,8 +65,16 @@ def queue_after_commit(appointment_id: int) -> None:
 def create_due(now: dt.datetime) -> int:
     """Reminder rows for every client of every scheduled session now inside its practice's
     lead time, unless the client opted out or has no e-mail. Returns rows created."""
+    from therapia.scheduling.services import settings_for
+
     created = 0
-    for prefs in SchedulingSettings.objects.filter(reminders_enabled=True):
+    practices = Practice.objects.filter(
+        appointments__status=Status.SCHEDULED, appointments__starts_at__gt=now,
+        appointments__starts_at__lte=now + dt.timedelta(hours=MAX_LEAD_HOURS)).distinct()
+    for practice in practices:
+        prefs = settings_for(practice)
+        if not prefs.reminders_enabled:
+            continue
         horizon = now + dt.timedelta(hours=prefs.reminder_lead_hours)
         opted_out = ReminderPreference.objects.filter(email_reminders=False).values("client")
         pairs = (Appointment.clients.through.objects

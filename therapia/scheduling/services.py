@@ -454,7 +454,7 @@ def _episode_attended(actor: Actor, client: Client, appointment: Appointment) ->
     first treatment date (clients.services.episode_session_attended, which keeps dates
     already recorded). Looked up by name so this app still loads where the clients app
     predates that service."""
-    from therapia.clients import services as client_services  # noqa: PLC0415
+    from therapia.clients import services as client_services
 
     attended = getattr(client_services, "episode_session_attended", None)
     if attended is None or appointment.purpose not in (Purpose.INTAKE, Purpose.TREATMENT):
