@@ -321,7 +321,8 @@ class TimelinePage:
 
 def timeline_for(*, actor: Actor, client_public_id: uuid.UUID,
                  episode_public_id: uuid.UUID | None = None, kinds: Iterable[str] = (),
-                 page: int = 1, from_start: bool = True) -> TimelinePage:
+                 page: int = 1, from_start: bool = True,
+                 page_size: int = TIMELINE_PAGE) -> TimelinePage:
     """One episode's events from every app, newest first, filtered by kind (none chosen: all).
     `from_start` returns pages 1 to `page` (a page without JavaScript); otherwise only
     `page` (what "load more" appends)."""
@@ -340,14 +341,14 @@ def timeline_for(*, actor: Actor, client_public_id: uuid.UUID,
     chosen = {kind for kind in kinds if kind in present}
     shown = [event for event in found if not chosen or event.kind in chosen]
     page = max(page, 1)
-    first = 0 if from_start else (page - 1) * TIMELINE_PAGE
+    first = 0 if from_start else (page - 1) * page_size
     return TimelinePage(
         client=client, episode=episode, episodes=episode_views(episodes),
         kinds=[(kind, kind_label(kind), kind in chosen) for kind in present],
         events=[ShownEvent(event, kind_label(event.kind))
-                for event in shown[first:page * TIMELINE_PAGE]],
+                for event in shown[first:page * page_size]],
         page=page,
-        has_more=len(shown) > page * TIMELINE_PAGE, matching=len(shown),
+        has_more=len(shown) > page * page_size, matching=len(shown),
     )
 
 
