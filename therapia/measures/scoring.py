@@ -24,6 +24,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from therapia.measures import library
@@ -31,9 +32,6 @@ from therapia.measures.definition import InstrumentDefinition, ResponseScale, Sc
 
 Value = int | float
 Answers = Sequence[Value | None]
-# A converter validates one answer and returns its score (reverse keys applied); it
-# raises KeyError/ValueError for an answer the item does not allow.
-Converter = Callable[[Any], Value | None]
 
 
 class ScoringError(ValueError):
@@ -70,6 +68,9 @@ class ScaleScore:
 
 @dataclass(frozen=True, slots=True)
 class ScoreResult:
+    """missing_items: required items with no score (skipped AUDIT questions score 0);
+    risk_items_unanswered: risk items left blank, so their flag is unknown."""
+
     instrument: str
     total: Value | None
     band: str | None
@@ -115,27 +116,53 @@ def scorer_for(instrument_id: str) -> Scorer:
     return Scorer(library.get(instrument_id))
 
 
-def _options_converter(scale: ResponseScale, reverse: bool) -> Converter:
+class _Continuous:
+    """A visual-analogue answer (ORS, SRS): a number on the line, to `places` decimals.
+    Subscripted like the option tables so the hot loop treats every item alike."""
+
+    __slots__ = ("high", "low", "places", "reverse")
+
+    def __init__(self, scale: ResponseScale, reverse: bool) -> None:
+        self.low, self.high, self.places, self.reverse = (scale.low, scale.high,
+                                                          scale.decimals, reverse)
+
+    def __getitem__(self, answer: Any) -> Value | None:
+        if answer is None:
+            return None
+        if isinstance(answer, bool) or not self.low <= answer <= self.high \
+                or round(answer, self.places) != answer:
+            raise ValueError(answer)
+        if self.reverse:
+            flipped: Value = round(self.low + self.high - answer, self.places)
+            return flipped
+        return answer  # type: ignore[no-any-return]
+
+
+# An item's answer -> score table (reverse keys applied). Subscripting raises KeyError or
+# ValueError for an answer the item does not allow.
+Table = dict[Any, Value | None] | _Continuous
+
+
+def _table(scale: ResponseScale, reverse: bool) -> Table:
+    if scale.kind == "continuous":
+        return _Continuous(scale, reverse)
     flip = scale.low + scale.high
     table: dict[Any, Value | None] = {None: None}
     for option in scale.options:
         table[option.value] = int(flip - option.value) if reverse else option.value
-    return table.__getitem__
+    return table
 
 
-def _continuous_converter(scale: ResponseScale, reverse: bool) -> Converter:
-    low, high, places = scale.low, scale.high, scale.decimals
+Picker = Callable[[list[Value | None]], tuple[Value | None, ...]]
 
-    def convert(answer: Any) -> Value | None:
-        if answer is None:
-            return None
-        if isinstance(answer, bool) or not low <= answer <= high \
-                or round(answer, places) != answer:
-            raise ValueError(answer)
-        value: Value = round(low + high - answer, places) if reverse else answer
-        return value
 
-    return convert
+def _picker(indexes: tuple[int, ...]) -> Picker:
+    """The rule's answers as a tuple, picked in C (itemgetter of one index returns the value
+    itself, so that case is wrapped)."""
+    if len(indexes) > 1:
+        picker: Picker = itemgetter(*indexes)
+        return picker
+    return lambda scored: tuple(scored[i] for i in indexes)
 
 
 class _Rule:
@@ -144,7 +171,7 @@ class _Rule:
     def __init__(self, definition: InstrumentDefinition, rule: ScoreRule) -> None:
         self.id, self.name = rule.id, rule.name
         self.numbers = rule.items
-        self.indexes = tuple(n - 1 for n in rule.items)
+        self.pick = _picker(tuple(n - 1 for n in rule.items))
         self.components = rule.components
         self.max_missing = rule.missing.max_missing
         n = len(rule.items) or 1
@@ -162,28 +189,33 @@ class _Rule:
             return None
         return self.labels[bisect_right(self.minima, value) - 1]
 
-    def from_items(self, scored: list[Value | None]) -> ScaleScore:
-        values = [scored[i] for i in self.indexes]
+    def value(self, scored: list[Value | None]) -> tuple[Value | None, tuple[int, ...]]:
+        """The score and the missing item numbers (prorated if there are any)."""
+        values = self.pick(scored)
         if None in values:
             return self._incomplete(values)
         total = sum(values)  # type: ignore[arg-type]  # no None left
         if self.places:
-            value: Value = round(total, self.places)
-        elif self.whole:
-            value = total * self.factor
-        else:
-            value = total * self.numerator / self.denominator
-        return ScaleScore(self.id, self.name, value, self.band(value), False, ())
+            return round(total, self.places), ()
+        if self.whole:
+            return total * self.factor, ()
+        return total * self.numerator / self.denominator, ()
 
-    def _incomplete(self, values: list[Value | None]) -> ScaleScore:
+    def _incomplete(self, values: Sequence[Value | None]) -> tuple[Value | None,
+                                                                   tuple[int, ...]]:
         missing = tuple(n for n, v in zip(self.numbers, values, strict=True) if v is None)
         if len(missing) > self.max_missing:
-            return ScaleScore(self.id, self.name, None, None, False, missing)
+            return None, missing
         answered = [v for v in values if v is not None]
         # Prorated: the mean of the answered items, scaled to the full scale.
         value = round(sum(answered) * self.numerator * len(values)
                       / (self.denominator * len(answered)), max(self.places, 2))
-        return ScaleScore(self.id, self.name, value, self.band(value), True, missing)
+        return value, missing
+
+    def from_items(self, scored: list[Value | None]) -> ScaleScore:
+        value, missing = self.value(scored)
+        return ScaleScore(self.id, self.name, value, self.band(value), bool(missing)
+                          and value is not None, missing)
 
     def from_components(self, parts: dict[str, ScaleScore]) -> ScaleScore:
         chosen = [parts[c] for c in self.components]
@@ -196,57 +228,75 @@ class _Rule:
 
 
 class Scorer:
-    """A definition compiled for fast, repeated scoring."""
+    """A definition compiled for fast, repeated scoring (a few microseconds each)."""
 
     def __init__(self, definition: InstrumentDefinition) -> None:
         self.definition = definition
         self.instrument = definition.id
         self.count = len(definition.items)
         self.required = sum(1 for item in definition.items if item.required)
-        self.converters = tuple(self._converter(n) for n in range(1, self.count + 1))
+        self.tables = tuple(_table(definition.response_scales[item.scale], item.reverse_keyed)
+                            for item in definition.items)
         self.subscales = tuple(_Rule(definition, rule) for rule in definition.subscales)
         self.total = _Rule(definition, definition.total) if definition.total else None
         self.risks = tuple((r.item - 1, r.minimum, r.id, r.label)
                            for r in definition.risk_rules)
         self.skips = tuple((tuple(n - 1 for n in s.when_zero), tuple(n - 1 for n in s.skipped))
                            for s in definition.skip_rules)
-        self.cutoffs = tuple((c.score, c.minimum, c.id) for c in definition.cutoffs)
-
-    def _converter(self, number: int) -> Converter:
-        item = self.definition.items[number - 1]
-        scale = self.definition.response_scales[item.scale]
-        if scale.kind == "options":
-            return _options_converter(scale, item.reverse_keyed)
-        return _continuous_converter(scale, item.reverse_keyed)
+        self.total_cutoffs = tuple((c.minimum, c.id) for c in definition.cutoffs
+                                   if c.score == "total")
+        self.subscale_cutoffs = tuple((c.score, c.minimum, c.id) for c in definition.cutoffs
+                                      if c.score != "total")
 
     def score(self, answers: Answers) -> ScoreResult:
-        answers = self._padded(answers)
+        # Complete: every item answered, none left out at the end (checked in C).
+        complete = len(answers) == self.count and None not in answers
+        if len(answers) != self.count:
+            answers = self._padded(answers)
         try:
-            scored = [convert(a) for convert, a in zip(self.converters, answers, strict=True)]
+            scored = [table[answer] for table, answer in zip(self.tables, answers)]  # noqa: B905 (length checked)
         except (KeyError, ValueError, TypeError):
             raise self._explain(answers) from None
         if self.skips:
             scored = self._apply_skips(answers, scored)
-        parts = {rule.id: rule.from_items(scored) for rule in self.subscales}
-        total = self._total(scored, parts)
+        parts = {rule.id: rule.from_items(scored) for rule in self.subscales} \
+            if self.subscales else {}
+        total, prorated, band, reason = self._total(scored, parts)
         return ScoreResult(
-            instrument=self.instrument,
-            total=total.value if total else None,
-            band=total.band if total else None,
-            prorated=total.prorated if total else False,
-            subscales=tuple(parts.values()),
-            risk_flags=self._risk_flags(answers),
-            risk_items_unanswered=tuple(i + 1 for i, *_ in self.risks if answers[i] is None),
-            cutoffs_met=self._cutoffs_met(total, parts) if self.cutoffs else (),
-            missing_items=tuple(n for n, v in enumerate(scored, 1) if v is None),  # not skipped
-            not_scored_reason=None if total and total.value is not None
-            else self._not_scored(total),
-        )
+            self.instrument, total, band, prorated, tuple(parts.values()),
+            self._risk_flags(answers) if self.risks else (),
+            () if complete else tuple(i + 1 for i, *_ in self.risks if answers[i] is None),
+            self._cutoffs_met(total, parts) if self.total_cutoffs or parts else (),
+            () if complete else self._missing(scored),
+            reason)
+
+    def _missing(self, scored: list[Value | None]) -> tuple[int, ...]:
+        """Required items without a score (a skipped AUDIT question scores 0, so is not
+        missing; an optional item at the end is not missing either)."""
+        required = scored[:self.required]
+        if None not in required:
+            return ()
+        return tuple(n for n, v in enumerate(required, 1) if v is None)
+
+    def _total(self, scored: list[Value | None], parts: dict[str, ScaleScore]) \
+            -> tuple[Value | None, bool, str | None, str | None]:
+        rule = self.total
+        if rule is None:
+            name = self.definition.short_name
+            return None, False, None, f"{name} has no total score; see its subscales"
+        if rule.components:
+            combined = rule.from_components(parts)
+            value, missing, prorated = (combined.value, combined.missing_items,
+                                        combined.prorated)
+        else:
+            value, missing = rule.value(scored)
+            prorated = bool(missing)
+        if value is None:
+            return None, False, None, self._not_scored(rule, missing)
+        return value, prorated, rule.band(value), None
 
     def _padded(self, answers: Answers) -> Answers:
         """Optional items at the end may be left out of the list."""
-        if len(answers) == self.count:
-            return answers
         if self.required <= len(answers) < self.count:
             return [*answers, *([None] * (self.count - len(answers)))]
         expected = (f"{self.count} answers" if self.required == self.count else
@@ -256,10 +306,9 @@ class Scorer:
                              f"got {len(answers)}")
 
     def _explain(self, answers: Answers) -> InvalidAnswer:
-        for number, (convert, answer) in enumerate(zip(self.converters, answers,
-                                                        strict=True), 1):
+        for number, (table, answer) in enumerate(zip(self.tables, answers, strict=True), 1):
             try:
-                convert(answer)
+                table[answer]
             except (KeyError, ValueError, TypeError):
                 return InvalidAnswer(
                     f"{self.definition.short_name} item {number}: {answer!r} is not an "
@@ -280,38 +329,32 @@ class Scorer:
                         scored[i] = 0
         return scored
 
-    def _total(self, scored: list[Value | None], parts: dict[str, ScaleScore]) \
-            -> ScaleScore | None:
-        if self.total is None:
-            return None
-        if self.total.components:
-            return self.total.from_components(parts)
-        return self.total.from_items(scored)
-
     def _risk_flags(self, answers: Answers) -> tuple[RiskFlag, ...]:
-        return tuple(RiskFlag(rule_id, i + 1, answers[i], label)  # type: ignore[arg-type]
-                     for i, minimum, rule_id, label in self.risks
-                     if answers[i] is not None and answers[i] >= minimum)  # type: ignore[operator]
+        flags: tuple[RiskFlag, ...] = ()
+        for i, minimum, rule_id, label in self.risks:
+            answer = answers[i]
+            if answer is not None and answer >= minimum:
+                flags += (RiskFlag(rule_id, i + 1, answer, label),)
+        return flags
 
-    def _cutoffs_met(self, total: ScaleScore | None,
+    def _cutoffs_met(self, total: Value | None,
                      parts: dict[str, ScaleScore]) -> tuple[str, ...]:
-        values = {key: part.value for key, part in parts.items()}
+        met: tuple[str, ...] = ()
         if total is not None:
-            values["total"] = total.value
-        met = []
-        for score_id, minimum, cutoff_id in self.cutoffs:
-            value = values.get(score_id)
+            for minimum, cutoff_id in self.total_cutoffs:
+                if total >= minimum:
+                    met += (cutoff_id,)
+        for score_id, minimum, cutoff_id in self.subscale_cutoffs:
+            value = parts[score_id].value
             if value is not None and value >= minimum:
-                met.append(cutoff_id)
-        return tuple(met)
+                met += (cutoff_id,)
+        return met
 
-    def _not_scored(self, total: ScaleScore | None) -> str:
+    def _not_scored(self, rule: _Rule, missing: tuple[int, ...]) -> str:
         name = self.definition.short_name
-        if self.total is None or total is None:
-            return f"{name} has no total score; see its subscales"
-        allowed = self.total.max_missing
-        if self.total.components:
-            scales = ", ".join(self.total.components)
+        if rule.components:
+            scales = ", ".join(rule.components)
             return f"{name} total needs every one of its scales ({scales})"
-        return (f"{len(total.missing_items)} of the items in the {name} total are missing; "
+        allowed = rule.max_missing
+        return (f"{len(missing)} of the items in the {name} total are missing; "
                 f"{'none' if not allowed else f'at most {allowed}'} may be")

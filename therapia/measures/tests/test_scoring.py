@@ -42,7 +42,7 @@ def test_phq9_item_9_is_a_risk_at_one_or_more(item9: int, flagged: bool) -> None
 def test_phq9_with_a_missing_item_has_no_total() -> None:
     result = scoring.score("phq9", [1, 1, None, 1, 1, 1, 1, 1, 1])
     assert (result.total, result.band, result.prorated) == (None, None, False)
-    assert result.missing_items == (3, 10)
+    assert result.missing_items == (3,)  # item 10 (difficulty) is optional, not missing
     assert result.not_scored_reason == ("1 of the items in the PHQ-9 total are missing; "
                                         "none may be")
 
