@@ -44,6 +44,8 @@ from therapia.seeding.schedule import (
     Links,
     insert_appointments,
     insert_rooms,
+    insert_scheduling_settings,
+    link_episodes,
     place_series,
     plan_series,
 )
@@ -124,5 +126,7 @@ def _populate(practice: Practice, *, clients: int, seed: int, today: dt.date) ->
     sessions = insert_appointments(stream(seed, "sessions"), series, links, today=today)
     seed_supervision(memberships, today=today)
     seed_psychotherapy_notes(plans, rows, memberships, seed=seed)
+    insert_scheduling_settings(practice, memberships, today)
+    link_episodes(practice)  # last: after any seeding of episodes
     return SeedResult(practice=practice, staff=len(staff), clients=len(rows),
                       appointments=sessions)

@@ -5,22 +5,32 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import timezone
 
 from therapia.accounts.models import Membership, Practice, Profession
 from therapia.clients.models import Client, ClientUnit
 from therapia.scheduling.models import (
     Appointment,
+    Attendance,
+    CancelReason,
     Format,
     Purpose,
     Room,
+    SchedulingSettings,
     SessionKind,
     Status,
     TherapyGroup,
+    WorkingHours,
 )
+from therapia.scheduling.models import Series as SeriesRow
+from therapia.scheduling.series import FORTNIGHTLY as FORTNIGHTLY_RULE
+from therapia.scheduling.series import WEEKLY as WEEKLY_RULE
+from therapia.scheduling.services import sync_slots
 from therapia.seeding.bulk import base_columns, insert_rows, reserve_ids
 from therapia.seeding.calendar import FIRST_WEEK, LAST_WEEK, local_datetime, session_day
 from therapia.seeding.clients import Cadence, ClientPlan
@@ -159,7 +169,13 @@ class Links:
 
 APPOINTMENT_FIELDS = ("id", "public_id", "created_at", "updated_at", "practice_id", "kind",
                       "purpose", "format", "starts_at", "ends_at", "status", "room_id",
-                      "unit_id", "group_id")
+                      "unit_id", "group_id", "series_id", "occurrence_start", "video_code",
+                      "cancel_reason")
+DEMO_VIDEO_SERVICE = "https://video.riverside-demo.example/{meeting}"
+GROUP_MEMBER_OUTCOMES = (Status.ATTENDED, Status.DID_NOT_ATTEND, Status.CANCELLED_CLIENT)
+GROUP_MEMBER_WEIGHTS = (85, 8, 7)
+REASONS_CLIENT = (CancelReason.ILLNESS, CancelReason.WORK_OR_STUDY, CancelReason.CARING,
+                  CancelReason.TRAVEL, CancelReason.FORGOT)
 
 
 def insert_appointments(rng: random.Random, series: list[Series], links: Links, *,
@@ -168,8 +184,10 @@ def insert_appointments(rng: random.Random, series: list[Series], links: Links, 
     planned = list(occurrences(series, today))
     ids = reserve_ids(Appointment, len(planned))
     now = timezone.now()
+    series_ids = insert_series(series, planned, links)
     insert_rows(Appointment, APPOINTMENT_FIELDS,
-              (_appointment_row(rng, pk, occurrence, links, today=today, now=now)
+              (_appointment_row(rng, pk, occurrence, links, today=today, now=now,
+                                series_id=series_ids[id(occurrence.series)])
                for pk, occurrence in zip(ids, planned, strict=True)))
     clinicians = Appointment.clinicians.through
     insert_rows(clinicians, ("appointment_id", "membership_id"),
@@ -181,21 +199,121 @@ def insert_appointments(rng: random.Random, series: list[Series], links: Links, 
               ((pk, links.clients[index].pk)
                for pk, occurrence in zip(ids, planned, strict=True)
                for index in occurrence.series.clients))
+    _insert_group_attendance(rng, ids, planned, links, today=today, now=now)
+    upcoming = Appointment.objects.filter(practice=links.practice, ends_at__gt=now)
+    sync_slots(list(upcoming.values_list("pk", flat=True)))
     return len(planned)
 
 
+def insert_series(series: list[Series], planned: list[Occurrence], links: Links
+                  ) -> dict[int, int]:
+    """One recurring series row per planned series, materialised through its last seeded
+    week; returns the row id by the plan's id()."""
+    first: dict[int, Occurrence] = {}
+    last: dict[int, dt.date] = {}
+    for occurrence in planned:
+        first.setdefault(id(occurrence.series), occurrence)
+        last[id(occurrence.series)] = occurrence.day
+    rows: dict[int, SeriesRow] = {}
+    for one in series:
+        if id(one) not in first:
+            continue
+        start = first[id(one)]
+        rule = WEEKLY_RULE if len(one.parities) == 2 else FORTNIGHTLY_RULE
+        if one.end_week is not None and one.end_week <= LAST_WEEK:  # ended: last seeded
+            rule += f";UNTIL={last[id(one)]:%Y%m%d}T235959"
+        rows[id(one)] = SeriesRow(
+            practice=links.practice, rule=rule, starts_on=start.day,
+            start_time=dt.time(start.hour), time_zone=links.practice.time_zone,
+            minutes=one.minutes, kind=one.kind, format=one.format,
+            purpose=Purpose.FOLLOW_UP if one.medication_review else Purpose.TREATMENT,
+            room=links.rooms[one.room] if one.room and one.format == Format.IN_PERSON else None,
+            unit=links.units.get(one.unit), group=links.group if one.is_group else None,
+            materialised_until=last[id(one)])
+    SeriesRow.objects.bulk_create(rows.values())
+    insert_rows(SeriesRow.clinicians.through, ("series_id", "membership_id"),
+                ((rows[id(one)].pk, links.memberships[key].pk)
+                 for one in series if id(one) in rows for key in one.clinicians))
+    insert_rows(SeriesRow.clients.through, ("series_id", "client_id"),
+                ((rows[id(one)].pk, links.clients[index].pk)
+                 for one in series if id(one) in rows and not one.is_group
+                 for index in one.clients))
+    return {key: row.pk for key, row in rows.items()}
+
+
+def _insert_group_attendance(rng: random.Random, ids: list[int], planned: list[Occurrence],
+                             links: Links, *, today: dt.date, now: dt.datetime) -> None:
+    """Each member's own attendance at each group session: mostly present."""
+    rows = []
+    for pk, occurrence in zip(ids, planned, strict=True):
+        if not occurrence.series.is_group:
+            continue
+        for index in occurrence.series.clients:
+            status = Status.SCHEDULED
+            if occurrence.day < today:
+                status = rng.choices(GROUP_MEMBER_OUTCOMES, weights=GROUP_MEMBER_WEIGHTS)[0]
+            reason = rng.choice(REASONS_CLIENT) if status == Status.CANCELLED_CLIENT else ""
+            rows.append((*base_columns(now), pk, links.clients[index].pk, status, reason))
+    insert_rows(Attendance, ("public_id", "created_at", "updated_at", "appointment_id",
+                             "client_id", "status", "cancel_reason"), rows)
+
+
+def link_episodes(practice: Practice) -> None:
+    """Point each individual session, and each member's group attendance, at the client's
+    episode that covered the session's date (when the seeded episodes have one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE scheduling_appointment a SET episode_id = e.id "
+            "FROM scheduling_appointment_clients ac, clients_episode e "
+            "WHERE ac.appointment_id = a.id AND e.client_id = ac.client_id "
+            "AND a.practice_id = %(p)s AND a.kind = 'individual' "
+            "AND (a.starts_at AT TIME ZONE %(tz)s)::date >= e.opened_on "
+            "AND (e.discharged_on IS NULL "
+            "     OR (a.starts_at AT TIME ZONE %(tz)s)::date <= e.discharged_on)",
+            {"p": practice.pk, "tz": practice.time_zone})
+        cursor.execute(
+            "UPDATE scheduling_attendance t SET episode_id = e.id "
+            "FROM scheduling_appointment a, clients_episode e "
+            "WHERE t.appointment_id = a.id AND e.client_id = t.client_id "
+            "AND a.practice_id = %(p)s "
+            "AND (a.starts_at AT TIME ZONE %(tz)s)::date >= e.opened_on "
+            "AND (e.discharged_on IS NULL "
+            "     OR (a.starts_at AT TIME ZONE %(tz)s)::date <= e.discharged_on)",
+            {"p": practice.pk, "tz": practice.time_zone})
+
+
+def insert_scheduling_settings(practice: Practice, memberships: dict[str, Membership],
+                               today: dt.date) -> None:
+    """The demo's video service, and working hours that cover the seeded timetable
+    (weekdays 09:00-19:30, the evening group included; today too at a weekend)."""
+    SchedulingSettings.objects.create(practice=practice, video_url_template=DEMO_VIDEO_SERVICE)
+    days = {0, 1, 2, 3, 4, today.weekday()}
+    WorkingHours.objects.bulk_create(
+        WorkingHours(practice=practice, membership=member, weekday=day, starts=dt.time(9),
+                     ends=dt.time(19, 30))
+        for member in memberships.values() if member.is_clinical for day in sorted(days))
+
+
 def _appointment_row(rng: random.Random, pk: int, occurrence: Occurrence, links: Links, *,
-                     today: dt.date, now: dt.datetime) -> tuple[object, ...]:
+                     today: dt.date, now: dt.datetime, series_id: int) -> tuple[object, ...]:
     one = occurrence.series
     starts = local_datetime(occurrence.day, occurrence.hour, 0, links.practice.time_zone)
     session_format = format_of(rng, one)
     room = links.rooms[one.room] if one.room and session_format == Format.IN_PERSON else None
     unit = links.units.get(one.unit)
+    status = status_of(rng, occurrence, today)
+    reason = ""
+    if status in (Status.CANCELLED_CLIENT, Status.CANCELLED_LATE, Status.DID_NOT_ATTEND):
+        reason = rng.choice(REASONS_CLIENT) if rng.random() < 0.7 else ""
+    elif status == Status.CANCELLED_CLINICIAN:
+        reason = CancelReason.CLINICIAN_UNAVAILABLE
     return (
         pk, *base_columns(now), links.practice.pk, one.kind, purpose_of(occurrence),
         session_format, starts, starts + dt.timedelta(minutes=one.minutes),
-        status_of(rng, occurrence, today), room.pk if room else None,
+        status, room.pk if room else None,
         unit.pk if unit else None, links.group.pk if one.is_group else None,
+        series_id, starts, secrets.token_urlsafe(12) if session_format == Format.VIDEO else "",
+        reason,
     )
 
 
