@@ -226,6 +226,8 @@ AUDIT_CHECKPOINT_DIR = Path(
     env_str("THERAPIA_AUDIT_CHECKPOINT_DIR", str(DATA_DIR / "audit-checkpoints"))
 )
 AUDIT_CHECKPOINT_MINUTES = env_int("THERAPIA_AUDIT_CHECKPOINT_MINUTES", 15)
+# How long emergency access (break the glass) lasts before it must be asked for again.
+BREAK_GLASS_HOURS = env_int("THERAPIA_BREAK_GLASS_HOURS", 4, minimum=1)
 
 # --- E-mail: a real Django backend. The demo writes messages to var/mail.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -12,4 +12,5 @@ urlpatterns = [
     path("clinical/", include("therapia.clinical.urls")),
     path("disclosures/", include("therapia.disclosures.urls")),
     path("audit/", include("therapia.audit.urls")),
+    path("security/", include("therapia.security.urls")),
 ]

@@ -73,6 +73,8 @@ def audit_record(
     The basis also travels in `fields` as "basis:<code>", which the chain's MAC covers;
     the column is its queryable copy, tied to it by a constraint (migration audit/0004)."""
     here = current_origin()
+    if actor and client and not legal_basis and client.pk in actor.emergency_client_ids:
+        legal_basis = "BREAK_GLASS"  # a read under emergency access (BG-3)
     who = user or (actor.user if actor else None)
     where = practice or (actor.practice if actor else None)
     label = who.email if who else f"system:{here.job or 'unknown'}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from therapia.accounts.models import Membership, Practice, Role, User
 
@@ -11,6 +11,8 @@ from therapia.accounts.models import Membership, Practice, Role, User
 class Actor:
     user: User
     membership: Membership
+    # Clients this session holds emergency access to: its audit rows name that basis.
+    emergency_client_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def practice(self) -> Practice:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from therapia.security import rls
+from therapia.security import emergency_access, rls
 from therapia.security.actor import actor_for
 
 
@@ -22,6 +23,9 @@ class ActorMiddleware:
         with rls.request_scope(user.pk if signed_in else None):  # type: ignore[union-attr]
             if signed_in:
                 actor = actor_for(user, request.session.get("practice"))  # type: ignore[arg-type]
+                held = emergency_access.session_clients(request.session)
+                if actor is not None and held:
+                    actor = dataclasses.replace(actor, emergency_client_ids=held)
                 request.actor = actor  # type: ignore[attr-defined]
                 if actor is not None:
                     rls.set_practice(actor.practice.pk)

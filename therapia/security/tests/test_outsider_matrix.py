@@ -37,6 +37,9 @@ EXPECTED = {
     "disclosures:accounting_print": CARE_TEAM,
     "disclosures:authorisation_new": CARE_TEAM,
     "scheduling:client_sessions": SEES_DANA,  # the schedule is demographics-level
+    "security:directives": CARE_TEAM,  # the owner also as privacy officer
+    # Licensed clinicians who can see the client: emergency override of a directive.
+    "security:client_emergency_access": {"owner", "supervisor"},
 }
 PERSONAS = ["owner", "colleague", "outsider", "front_desk", "trainee", "supervisor", "researcher"]
 
