@@ -22,7 +22,7 @@ def custom_instrument_import(*, actor: Actor, practice: Practice,
                              questionnaire_json: str | dict[str, Any]) -> CustomInstrument:
     """Validate a FHIR R4 Questionnaire with SDC scoring and store it as the practice's
     own instrument. Owners decide what their practice measures with."""
-    if practice.pk != actor.practice.pk or not policy.can_manage_practice(actor):
+    if practice.pk != actor.practice.pk or not policy.can_manage_instruments(actor):
         raise PermissionDenied("Only the practice owner can add instruments.")
     resource = _parsed(questionnaire_json)
     try:

@@ -202,3 +202,9 @@ def can_edit_credentials(actor: Actor, practitioner: PractitionerProfile) -> boo
     return can_manage_practice(actor) and Membership.objects.filter(
         practice=actor.practice, user_id=practitioner.user_id
     ).exists()
+
+
+def can_manage_instruments(actor: Actor) -> bool:
+    """Adding a practice's own questionnaire (a FHIR import): licensed clinicians and the
+    owner; trainees, the front desk and researchers use what is there."""
+    return actor.membership.is_active and actor.role in BREAK_GLASS_ROLES

@@ -54,8 +54,16 @@ def test_the_same_version_twice_is_refused(personas: Personas) -> None:
                                  questionnaire_json=json.loads(SDC_PHQ9))
 
 
-@pytest.mark.parametrize("who", ["colleague", "front_desk", "trainee", "researcher"])
-def test_only_the_owner_may_import(personas: Personas, who: str) -> None:
+@pytest.mark.parametrize("who", ["colleague", "supervisor"])
+def test_licensed_clinicians_may_import(personas: Personas, who: str) -> None:
+    stored = custom_instrument_import(actor=personas.actor(who), practice=personas.practice,
+                                      questionnaire_json=SDC_PHQ9)
+    assert stored.practice == personas.practice
+
+
+@pytest.mark.parametrize("who", ["front_desk", "trainee", "researcher"])
+def test_trainees_front_desk_and_researchers_may_not_import(personas: Personas,
+                                                            who: str) -> None:
     with pytest.raises(PermissionDenied):
         custom_instrument_import(actor=personas.actor(who), practice=personas.practice,
                                  questionnaire_json=SDC_PHQ9)
