@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "therapia.clinical",
     "therapia.disclosures",
     "therapia.measures",
+    "therapia.portal",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -13,4 +13,5 @@ urlpatterns = [
     path("disclosures/", include("therapia.disclosures.urls")),
     path("audit/", include("therapia.audit.urls")),
     path("security/", include("therapia.security.urls")),
+    path("portal/", include("therapia.portal.urls")),
 ]
