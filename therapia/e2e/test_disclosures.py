@@ -4,7 +4,7 @@ A and AA rules on a phone-sized screen, including the form showing its errors.""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+from playwright.sync_api import FilePayload, Page
 
 from therapia.disclosures.models import Disclosure
 from therapia.e2e.helpers import accessibility_violations, make_clinic, sign_in
@@ -32,8 +32,9 @@ def test_lc1_duty_to_warn_with_a_document_reaches_the_accounting(live_url: str,
     page.get_by_label("Identity and contact details").check()
     page.get_by_label("Assessments and risk assessments").check()
     page.locator("#id_purpose").fill("Warned the named person of a serious threat")
-    page.get_by_label("Supporting document").set_input_files(
-        files=[{"name": "warning-letter.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    letter: FilePayload = {"name": "warning-letter.pdf", "mimeType": "application/pdf",
+                           "buffer": PDF}
+    page.get_by_label("Supporting document").set_input_files(files=[letter])
     page.get_by_role("button", name="Record the disclosure").click()
     page.get_by_role("heading", name="What went where, and why").wait_for()
     found["disclosure"] = accessibility_violations(page)
