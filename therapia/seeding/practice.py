@@ -28,6 +28,7 @@ from therapia.seeding.clients import (
     insert_clients,
     insert_related_persons,
 )
+from therapia.seeding.clinical import seed_clinical
 from therapia.seeding.demo_accounts import (
     DEMO_DOMAIN,
     DEMO_PASSWORD,
@@ -126,6 +127,7 @@ def _populate(practice: Practice, *, clients: int, seed: int, today: dt.date) ->
     sessions = insert_appointments(stream(seed, "sessions"), series, links, today=today)
     seed_supervision(memberships, today=today)
     seed_psychotherapy_notes(plans, rows, memberships, seed=seed)
+    seed_clinical(practice, rng=stream(seed, "clinical"), today=today)  # after episodes
     insert_scheduling_settings(practice, memberships, today)
     link_episodes(practice)  # last: after any seeding of episodes
     return SeedResult(practice=practice, staff=len(staff), clients=len(rows),
