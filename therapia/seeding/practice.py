@@ -37,6 +37,7 @@ from therapia.seeding.demo_accounts import (
     FEATURED_CLINICIANS,
     enrol_two_factor,
 )
+from therapia.seeding.episodes import seed_episodes
 from therapia.seeding.groups import GROUP_SIZE, insert_group, plan_group
 from therapia.seeding.households import insert_units, plan_households
 from therapia.seeding.notes import seed_psychotherapy_notes, seed_supervision
@@ -121,6 +122,7 @@ def _populate(practice: Practice, *, clients: int, seed: int, today: dt.date) ->
     timetable = Timetable(offsets=working_offsets(today), rooms=rooms,
                           featured=FEATURED_CLINICIANS, rng=stream(seed, "timetable"))
     place_series(timetable, series)
+    seed_episodes(stream(seed, "episodes"), plans, rows, series, memberships, today=today)
     links = Links(practice=practice, memberships=memberships, clients=rows,
                   rooms=insert_rooms(practice, (*rooms, *SPECIAL_ROOMS, GROUP_ROOM)),
                   units={"couple": units.couple, "family": units.family}, group=group_row)
