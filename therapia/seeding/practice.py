@@ -37,6 +37,7 @@ from therapia.seeding.demo_accounts import (
     FEATURED_CLINICIANS,
     enrol_two_factor,
 )
+from therapia.seeding.disclosures import seed_disclosures
 from therapia.seeding.episodes import seed_episodes
 from therapia.seeding.groups import GROUP_SIZE, insert_group, plan_group
 from therapia.seeding.households import insert_units, plan_households
@@ -129,6 +130,7 @@ def _populate(practice: Practice, *, clients: int, seed: int, today: dt.date) ->
     sessions = insert_appointments(stream(seed, "sessions"), series, links, today=today)
     seed_supervision(memberships, today=today)
     seed_psychotherapy_notes(plans, rows, memberships, seed=seed)
+    seed_disclosures(plans, rows, memberships, today=today)
     seed_clinical(practice, rng=stream(seed, "clinical"), today=today)  # after episodes
     insert_scheduling_settings(practice, memberships, today)
     link_episodes(practice)  # last: after any seeding of episodes
