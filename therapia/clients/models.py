@@ -83,6 +83,13 @@ class RelatedPerson(BaseModel):
     valid_until = models.DateField(null=True, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
+    # Guardianship terms (MI-1): a court order can restrict access; a parent without custody
+    # has none (PHIPA Decision 183); a guardianship can be limited from the start.
+    has_custody = models.BooleanField(default=True)
+    restricted_by_order = models.BooleanField(default=False)
+    access_scope = models.CharField(
+        max_length=8, choices=[("full", "Full"), ("limited", "Scheduling and billing only")],
+        default="full")
     # When the related person is also a client of the practice (a partner in couple work).
     linked_client = models.ForeignKey(
         Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -75,3 +75,12 @@ class DirectiveForm(forms.Form):
         if ends and starts and ends < starts:
             self.add_error("ends_on", "The end date must be on or after the start date.")
         return data
+
+
+class CapacityForm(forms.Form):
+    has_capacity = forms.TypedChoiceField(
+        label="Finding", coerce=lambda value: value == "yes", widget=forms.RadioSelect,
+        choices=[("yes", "Has capacity to decide about their own care"),
+                 ("no", "Does not have capacity yet")])
+    determined_on = forms.DateField(label="Date of the assessment",
+                                    widget=forms.DateInput(attrs={"type": "date"}))

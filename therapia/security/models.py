@@ -266,3 +266,39 @@ class AccessOverride(BaseModel):
 
     def __str__(self) -> str:
         return f"Access override {self.public_id}"
+
+
+class MinorCapacity(BaseModel):
+    """A clinician's determination that a minor has, or lacks, the capacity to make their
+    own decisions about their care (Gillick; HCCA 1996 s.4). The latest one counts."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    has_capacity = models.BooleanField()
+    determined_on = models.DateField()
+    determined_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ("-determined_on",)
+
+    def __str__(self) -> str:
+        return f"Capacity determination {self.public_id}"
+
+
+class ConfidentialityBasis(models.TextChoices):
+    MINOR_CONSENTED = "minor_consented", "The minor consented to this care on their own"
+    GUARDIAN_AGREED = "guardian_agreed", "The guardian agreed it stays between clinician and minor"
+
+
+class MinorConfidentiality(BaseModel):
+    """An episode of care a minor's guardians must not see (MI-2; 45 CFR 164.502(g)(3))."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    episode = models.OneToOneField("clients.Episode", on_delete=models.PROTECT, related_name="+")
+    basis = models.CharField(max_length=20, choices=ConfidentialityBasis.choices)
+    recorded_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"Confidential episode {self.public_id}"

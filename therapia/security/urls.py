@@ -13,6 +13,7 @@ urlpatterns = [
     path("reviews/", views.reviews, name="reviews"),
     path("reviews/<uuid:public_id>/", views.review, name="review"),
     path("clients/<uuid:public_id>/directives/", views.directives, name="directives"),
+    path("clients/<uuid:public_id>/guardians/", views.guardians, name="guardians"),
     path("clients/<uuid:public_id>/directives/<uuid:directive_id>/withdraw/",
          views.directive_revoke, name="directive_revoke"),
 ]

@@ -19,8 +19,13 @@ from therapia.clients.models import Client
 from therapia.clients.selectors import client_get_for
 from therapia.core.decorators import staff_view
 from therapia.core.http import AuthedRequest
-from therapia.security import consent_directives, emergency_access, policy
-from therapia.security.forms import DirectiveForm, EmergencyAccessForm, ReviewForm
+from therapia.security import consent_directives, emergency_access, guardianship, minors, policy
+from therapia.security.forms import (
+    CapacityForm,
+    DirectiveForm,
+    EmergencyAccessForm,
+    ReviewForm,
+)
 
 NO_MATCH = "No client of this practice has exactly that name and date of birth."
 
@@ -153,3 +158,32 @@ def directive_revoke(request: AuthedRequest, public_id: uuid.UUID,
     else:
         messages.success(request, "The instruction is withdrawn.")
     return redirect("security:directives", public_id=client.public_id)
+
+
+@never_cache
+@staff_view
+@require_http_methods(["GET", "POST"])
+def guardians(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
+    """What each guardian may see now, when that changes, and the minor's capacity."""
+    client = client_get_for(actor=request.actor, public_id=public_id, fields=())
+    try:
+        rows = minors.guardians_page(request.actor, client)
+    except PermissionDenied as error:
+        raise Http404("No such client") from error
+    form = CapacityForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            minors.capacity_record(actor=request.actor, client=client,
+                                   has_capacity=form.cleaned_data["has_capacity"],
+                                   determined_on=form.cleaned_data["determined_on"])
+        except ValidationError as error:
+            for name, problems in error.message_dict.items():
+                form.add_error(name, problems)
+        except PermissionDenied as error:
+            raise Http404("No such client") from error
+        else:
+            messages.success(request, "Capacity determination recorded.")
+            return redirect("security:guardians", public_id=client.public_id)
+    law = guardianship.law_for(client.practice.jurisdiction)
+    context = {"client": client, "rows": rows, "form": form, "law": law, "nav": "clients"}
+    return render(request, "security/guardians.html", context, status=422 if form.errors else 200)

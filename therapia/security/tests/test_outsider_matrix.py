@@ -38,6 +38,7 @@ EXPECTED = {
     "disclosures:authorisation_new": CARE_TEAM,
     "scheduling:client_sessions": SEES_DANA,  # the schedule is demographics-level
     "security:directives": CARE_TEAM,  # the owner also as privacy officer
+    "security:guardians": CARE_TEAM,
     # Licensed clinicians who can see the client: emergency override of a directive.
     "security:client_emergency_access": {"owner", "supervisor"},
 }
