@@ -50,6 +50,7 @@ def test_every_client_has_an_episode_consistent_with_their_sessions(db: None) ->
                                                   kind=SessionKind.INDIVIDUAL).exists()
     for episode in latest.values():
         if episode.status == EpisodeStatus.DISCHARGED:
+            assert episode.discharged_on is not None
             after = dt.datetime.combine(episode.discharged_on + dt.timedelta(days=1),
                                         dt.time(), tzinfo=zone)
             assert not Appointment.objects.filter(clients=episode.client_id,
