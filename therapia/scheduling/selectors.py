@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from therapia.accounts.models import CLINICAL_ROLES, Membership, Role
 from therapia.audit.models import Action, Purpose
@@ -85,13 +86,13 @@ def initials(given: str, family: str) -> str:
 
 @dataclass
 class CalendarItem:
-    public_id: uuid.UUID
+    """One session as the calendar shows it, its text built once here (not per template
+    filter): the page renders hundreds of them."""
+
+    url: str
     start: dt.datetime
-    end: dt.datetime
-    title: str
+    label: str
     detail: str
-    status: str
-    status_label: str
     cancelled: bool
 
 
@@ -141,6 +142,8 @@ def calendar_for(  # noqa: PLR0912 (one pass over the rows, kept together)
         pk__in={c[0] for group in people.values() for c in group}).values_list("pk", flat=True))
     columns = _columns(actor, scope, by)
     status_labels = dict(Status.choices)
+    session_url = reverse("scheduling:session", args=[uuid.UUID(int=0)]).removesuffix(
+        f"{uuid.UUID(int=0)}/")
     cells: dict[tuple[str, dt.date], list[CalendarItem]] = defaultdict(list)
     for pk, public_id, starts, ends, kind, fmt, status, room_id, group_name, unit_name in rows:
         who = people.get(pk, [])
@@ -153,8 +156,10 @@ def calendar_for(  # noqa: PLR0912 (one pass over the rows, kept together)
                               for cid, shown, given, family in who)
         clinicians = staff.get(pk, [])
         detail = f"{kind.title()} · {', '.join(name for _, name in clinicians)}"
-        item = CalendarItem(public_id, starts.astimezone(zone), ends.astimezone(zone), title,
-                            detail, status, status_labels[status], status in CANCELLED)
+        local_start, local_end = starts.astimezone(zone), ends.astimezone(zone)
+        item = CalendarItem(f"{session_url}{public_id}/", local_start,
+                            f"{local_start:%H:%M}-{local_end:%H:%M} {title}",
+                            f"{detail} · {status_labels[status]}", status in CANCELLED)
         day = item.start.date()
         if scope != "practice":
             keys = ["me"]
