@@ -40,6 +40,10 @@ class Personas:
     researcher: Membership
     dana: Client  # Alice's client
     outsider_client: Client  # a client of the other practice
+    # People with an account but no place in any practice: Dana herself and her guardian,
+    # as the client portal will know them. Staff pages must not exist for them.
+    client_user: User
+    guardian_user: User
 
     def actor(self, name: str) -> Actor:
         membership: Membership = getattr(self, name)
@@ -70,6 +74,9 @@ def make_personas() -> Personas:
         colleague=member("bob", Role.CLINICIAN), outsider=outsider,
         front_desk=member("erin", Role.FRONT_DESK), trainee=trainee, supervisor=supervisor,
         researcher=member("rhea", Role.RESEARCHER), dana=dana, outsider_client=outsider_client,
+        client_user=factories.UserFactory.create(email="dana@example.net", display_name="Dana"),
+        guardian_user=factories.UserFactory.create(email="grace@example.net",
+                                                   display_name="Grace"),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from therapia.accounts.models import User
 from therapia.core.testing import Personas
 
 # Who may open a client's pages at all (demographics or clinical), from security/policy.py.
@@ -42,7 +43,14 @@ EXPECTED = {
     # Licensed clinicians who can see the client: emergency override of a directive.
     "security:client_emergency_access": {"owner", "supervisor"},
 }
-PERSONAS = ["owner", "colleague", "outsider", "front_desk", "trainee", "supervisor", "researcher"]
+PERSONAS = ["owner", "colleague", "outsider", "front_desk", "trainee", "supervisor", "researcher",
+            "client_user", "guardian_user"]
+
+
+def user_of(personas: Personas, persona: str) -> User:
+    """A staff persona's user, or the client's or guardian's own account."""
+    who = getattr(personas, persona)
+    return who if isinstance(who, User) else who.user
 
 
 def client_url_names() -> list[str]:
@@ -67,7 +75,7 @@ def test_the_matrix_covers_every_client_url() -> None:
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_client_urls_answer_per_policy(personas: Personas, as_user, url_name: str,
                                        persona: str) -> None:
-    http = as_user(getattr(personas, persona).user)
+    http = as_user(user_of(personas, persona))
     response = http.get(reverse(url_name, args=[personas.dana.public_id]))
     assert response.status_code == (200 if persona in EXPECTED[url_name] else 404)
 
@@ -86,7 +94,7 @@ def test_ending_a_care_team_membership_per_policy(personas: Personas, as_user,
                                                   persona: str) -> None:
     member = personas.dana.care_team.get(membership=personas.trainee)
     url = reverse("clients:care_team_end", args=[personas.dana.public_id, member.public_id])
-    response = as_user(getattr(personas, persona).user).post(url)
+    response = as_user(user_of(personas, persona)).post(url)
     # Only the owner (here also the primary clinician) manages the team; the others who can
     # see Dana are told no; everyone else cannot see her at all.
     expected = 302 if persona == "owner" else 403 if persona in SEES_DANA else 404
