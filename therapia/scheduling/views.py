@@ -194,7 +194,8 @@ def _session_context(request: AuthedRequest, appointment: Appointment,
         "can_change": session_policy.can_change(actor, appointment),
         "scheduled": appointment.status == Status.SCHEDULED,
         "move_form": MoveForm(initial=move_initial, actor=actor),
-        "cancel_form": CancelForm(), "attendance_form": AttendanceForm(),
+        "cancel_form": CancelForm(prefix="cancel"),
+        "attendance_form": AttendanceForm(prefix="attendance"),
         "member_form": MemberAttendanceForm(),
     }
     context.update(forms)
@@ -242,7 +243,7 @@ def session_move(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
 def session_cancel(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = request.actor
     appointment = selectors.appointment_get_for(actor=actor, public_id=public_id)
-    form = CancelForm(request.POST)
+    form = CancelForm(request.POST, prefix="cancel")
     if form.is_valid():
         try:
             services.appointment_cancel(actor=actor, appointment=appointment,
@@ -263,7 +264,7 @@ def session_cancel(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse
 def session_attendance(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     actor = request.actor
     appointment = selectors.appointment_get_for(actor=actor, public_id=public_id)
-    form = AttendanceForm(request.POST)
+    form = AttendanceForm(request.POST, prefix="attendance")
     if form.is_valid():
         try:
             services.attendance_record(actor=actor, appointment=appointment,

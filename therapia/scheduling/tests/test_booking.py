@@ -174,7 +174,7 @@ def test_session_pages_are_404_for_outsiders_and_colleagues(personas: Personas, 
         http = as_user(getattr(personas, name).user)
         assert http.get(url).status_code == 404, name
         assert http.post(reverse("scheduling:session_cancel", args=[session.public_id]),
-                         {"by": "client", "reason": "illness"}).status_code == 404
+                         {"cancel-by": "client", "cancel-reason": "illness"}).status_code == 404
     for name in ("owner", "front_desk", "trainee"):
         assert as_user(getattr(personas, name).user).get(url).status_code == 200, name
     session.refresh_from_db()
@@ -186,10 +186,10 @@ def test_cancel_and_attendance_through_the_pages(personas: Personas, as_user) ->
     session = book(personas)
     http = as_user(personas.owner.user)
     early = http.post(reverse("scheduling:session_attendance", args=[session.public_id]),
-                      {"status": "attended"})
+                      {"attendance-status": "attended"})
     assert early.status_code == 422 and "once the session has started" in early.content.decode()
     cancel = http.post(reverse("scheduling:session_cancel", args=[session.public_id]),
-                       {"by": "clinician", "reason": "clinician_unavailable"})
+                       {"cancel-by": "clinician", "cancel-reason": "clinician_unavailable"})
     assert cancel.status_code == 302
     session.refresh_from_db()
     assert session.status == Status.CANCELLED_CLINICIAN
