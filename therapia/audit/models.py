@@ -35,6 +35,7 @@ class Purpose(models.TextChoices):
     SCHEDULING = "scheduling", "Scheduling"
     SECURITY = "security", "Security"
     EMERGENCY = "emergency", "Emergency treatment (break the glass)"
+    DISCLOSURE = "disclosure", "Disclosure beyond the practice"
     SYSTEM = "system", "System"
 
 

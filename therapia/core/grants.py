@@ -13,7 +13,13 @@ from django.conf import settings
 from django.db import connections
 from psycopg import sql
 
-APPEND_ONLY_TABLES = ("audit_auditevent",)
+APPEND_ONLY_TABLES = (
+    "audit_auditevent",
+    # The disclosure log and what it rests on (AD-1): corrections are new rows.
+    "disclosures_authorisation", "disclosures_authorisationrevocation",
+    "disclosures_disclosure", "disclosures_disclosureauthorisation",
+    "disclosures_supportingdocument",
+)
 # Tables the application only reads.
 READ_ONLY_TABLES = ("django_migrations",)
 
@@ -22,7 +28,8 @@ def application_role() -> str:
     return str(settings.DATABASES["default"]["USER"])
 
 
-def grant_statements(role: str) -> list[sql.Composed]:
+def grant_statements(role: str, present: set[str] | None = None) -> list[sql.Composed]:
+    """`present`: the tables that exist (a partial migrate may not have made them all)."""
     ident = sql.Identifier(role)
     statements = [
         sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident),
@@ -32,7 +39,8 @@ def grant_statements(role: str) -> list[sql.Composed]:
         sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident),
     ]
     revoke = sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}")
-    statements.extend(revoke.format(sql.Identifier(t), ident) for t in APPEND_ONLY_TABLES)
+    statements.extend(revoke.format(sql.Identifier(t), ident) for t in APPEND_ONLY_TABLES
+                      if present is None or t in present)
     read_only = sql.SQL("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {} FROM {}")
     statements.extend(read_only.format(sql.Identifier(t), ident) for t in READ_ONLY_TABLES)
     return statements
@@ -46,5 +54,7 @@ def grant_application_role(*, using: str = "owner", **kwargs: Any) -> None:
     if not role or role == owner:
         return
     with connections[using].cursor() as cursor:
-        for statement in grant_statements(role):
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        present = {row[0] for row in cursor.fetchall()}
+        for statement in grant_statements(role, present):
             cursor.execute(statement.as_string(cursor.connection))

@@ -1,7 +1,7 @@
 """Lawful disclosures, client authorisations (releases of information) and their documents.
 
 Every table here is append-only (AD-1): the application role may only INSERT and SELECT
-(therapia/disclosures/grants.py) and a trigger refuses UPDATE, DELETE and TRUNCATE for
+(therapia/therapia/core/grants.py) and a trigger refuses UPDATE, DELETE and TRUNCATE for
 every role (migration 0002). A mistake in a disclosure is corrected by a new row that
 references the one it corrects; an authorisation is revoked by a revocation row.
 

@@ -24,7 +24,7 @@ from therapia.disclosures.models import (
     SupportingDocument,
     six_years_before,
 )
-from therapia.disclosures.services import basis_field, unseal
+from therapia.disclosures.services import unseal
 from therapia.scheduling.models import GroupMember, TherapyGroup
 from therapia.security import crypto
 from therapia.security.actor import Actor
@@ -42,7 +42,7 @@ def _client_for(actor: Actor, public_id: uuid.UUID, *, record: bool = False) -> 
         disclosure_policy.can_record_disclosure(actor, client) if record
         else disclosure_policy.can_view_disclosures(actor, client))
     if client is None or not allowed:
-        audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.OPERATIONS,
+        audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.DISCLOSURE,
                      object_type=Disclosure._meta.label, object_id=str(public_id),
                      client=client)
         raise Http404("No such client")
@@ -51,7 +51,7 @@ def _client_for(actor: Actor, public_id: uuid.UUID, *, record: bool = False) -> 
 
 def client_for_recording(*, actor: Actor, public_id: uuid.UUID) -> Client:
     client = _client_for(actor, public_id, record=True)
-    audit_record(actor=actor, action=Action.READ, purpose=Purpose.OPERATIONS, obj=client,
+    audit_record(actor=actor, action=Action.READ, purpose=Purpose.DISCLOSURE, obj=client,
                  client=client, fields=NAME_FIELDS)
     return client
 
@@ -87,7 +87,7 @@ def client_disclosures(*, actor: Actor, public_id: uuid.UUID) -> ClientDisclosur
     client = _client_for(actor, public_id)
     found = list(with_corrected(disclosures_involving(client))
                  .select_related("disclosed_by__user", "unit", "group"))
-    audit_record(actor=actor, action=Action.LIST, purpose=Purpose.OPERATIONS,
+    audit_record(actor=actor, action=Action.LIST, purpose=Purpose.DISCLOSURE,
                  object_type=Disclosure._meta.label, client=client,
                  fields=["basis", "recipient_name", "recipient_organisation", "categories",
                          "disclosed_at"])
@@ -96,7 +96,7 @@ def client_disclosures(*, actor: Actor, public_id: uuid.UUID) -> ClientDisclosur
                                                                           "unit", "group"))
     rows = [AuthorisationRow(a, rules.lapse_reason(a, today)) for a in signed]
     if rows:
-        audit_record(actor=actor, action=Action.LIST, purpose=Purpose.OPERATIONS,
+        audit_record(actor=actor, action=Action.LIST, purpose=Purpose.DISCLOSURE,
                      object_type=Authorisation._meta.label, client=client,
                      fields=["recipient_name", "recipient_organisation", "categories",
                              "signed_on", "expires_on"])
@@ -126,7 +126,7 @@ def _disclosure_for(actor: Actor, public_id: uuid.UUID) -> Disclosure:
                   .filter(public_id=public_id, practice=actor.practice).first())
     if disclosure is None or not disclosure_policy.can_view_disclosures(actor,
                                                                         disclosure.client):
-        audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.OPERATIONS,
+        audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.DISCLOSURE,
                      object_type=Disclosure._meta.label, object_id=str(public_id),
                      client=disclosure.client if disclosure else None)
         raise Http404("No such disclosure")
@@ -144,8 +144,8 @@ def disclosure_read(*, actor: Actor, public_id: uuid.UUID) -> DisclosureView:
                      for name in texts}
     except crypto.DataKeyDestroyed as error:
         gone = str(error)
-    audit_record(actor=actor, action=Action.READ, purpose=Purpose.OPERATIONS, obj=disclosure,
-                 client=client, fields=[*texts, basis_field(disclosure.basis)])
+    audit_record(actor=actor, action=Action.READ, purpose=Purpose.DISCLOSURE, obj=disclosure,
+                 client=client, fields=list(texts), legal_basis=disclosure.basis)
     return DisclosureView(
         disclosure=disclosure, citation=citation_text(disclosure.basis),
         cited=list(disclosure.authorisations.select_related("client")),
@@ -199,7 +199,7 @@ def accounting_for(*, actor: Actor, public_id: uuid.UUID) -> Accounting:
     client = _client_for(actor, public_id)
     today = timezone.localdate()
     entries = list(accounting_entries(client, today))
-    audit_record(actor=actor, action=Action.READ, purpose=Purpose.OPERATIONS,
+    audit_record(actor=actor, action=Action.READ, purpose=Purpose.DISCLOSURE,
                  object_type=ACCOUNTING, object_id=str(client.public_id), client=client,
                  fields=[*NAME_FIELDS, "disclosures"])
     labels = dict(Basis.choices)
@@ -234,7 +234,7 @@ def document_download(*, actor: Actor, public_id: uuid.UUID) -> Download:
     document = (SupportingDocument.objects.select_related("client__practice")
                 .filter(public_id=public_id, practice=actor.practice).first())
     if document is None or not disclosure_policy.can_download_document(actor, document.client):
-        audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.OPERATIONS,
+        audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.DISCLOSURE,
                      object_type=SupportingDocument._meta.label, object_id=str(public_id),
                      client=document.client if document else None)
         raise Http404("No such document")
@@ -242,7 +242,7 @@ def document_download(*, actor: Actor, public_id: uuid.UUID) -> Download:
         upload = documents.decrypt(document, client=document.client)
     except crypto.DecryptionFailed as error:
         raise Http404("This document can no longer be read") from error
-    audit_record(actor=actor, action=Action.READ, purpose=Purpose.OPERATIONS, obj=document,
+    audit_record(actor=actor, action=Action.READ, purpose=Purpose.DISCLOSURE, obj=document,
                  client=document.client, fields=["content", "name"])
     return Download(name=upload.name, content_type=upload.content_type, data=upload.data)
 
@@ -266,7 +266,7 @@ def authorisation_read(*, actor: Actor, public_id: uuid.UUID) -> AuthorisationVi
                      .filter(public_id=public_id, practice=actor.practice).first())
     if authorisation is None or not disclosure_policy.can_view_disclosures(
             actor, authorisation.client):
-        audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.OPERATIONS,
+        audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.DISCLOSURE,
                      object_type=Authorisation._meta.label, object_id=str(public_id),
                      client=authorisation.client if authorisation else None)
         raise Http404("No such authorisation")
@@ -275,7 +275,7 @@ def authorisation_read(*, actor: Actor, public_id: uuid.UUID) -> AuthorisationVi
         purpose = unseal(obj=authorisation, client=client, field_name="purpose")
     except crypto.DataKeyDestroyed as error:
         purpose = str(error)
-    audit_record(actor=actor, action=Action.READ, purpose=Purpose.OPERATIONS,
+    audit_record(actor=actor, action=Action.READ, purpose=Purpose.DISCLOSURE,
                  obj=authorisation, client=client, fields=["purpose", "recipient_name"])
     can_record = disclosure_policy.can_record_authorisation(actor, client)
     return AuthorisationView(
@@ -291,10 +291,10 @@ def authorisation_read(*, actor: Actor, public_id: uuid.UUID) -> AuthorisationVi
 def practice_log(*, actor: Actor, page: str | None) -> Page[Disclosure]:
     """Every disclosure of the practice, for the privacy officer."""
     if not disclosure_policy.can_view_practice_log(actor):
-        audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.OPERATIONS,
+        audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.DISCLOSURE,
                      object_type=Disclosure._meta.label)
         raise Http404("No such page")
-    audit_record(actor=actor, action=Action.LIST, purpose=Purpose.OPERATIONS,
+    audit_record(actor=actor, action=Action.LIST, purpose=Purpose.DISCLOSURE,
                  object_type=Disclosure._meta.label,
                  fields=["client", "basis", "recipient_name", "recipient_organisation",
                          "disclosed_at"])

@@ -38,11 +38,6 @@ RECIPIENT_FIELDS = ("recipient_name", "recipient_organisation", "recipient_addre
                     "recipient_contact")
 
 
-def basis_field(basis: str) -> str:
-    """How the legal basis travels in an audit row (as records/services.py does)."""
-    return f"basis:{basis}"
-
-
 def seal(*, obj: Disclosure | Authorisation, client: Client, field_name: str, text: str
          ) -> bytes:
     return crypto.encrypt_text(client=client, key_class=crypto.KeyClass.CLINICAL,
@@ -164,7 +159,7 @@ def _attach(*, actor: Actor, client: Client, upload: documents.Upload,
                                   uploaded_by=actor.membership)
     documents.encrypt_into(document, client=client, upload=upload)
     document.save()
-    audit_record(actor=actor, action=Action.CREATE, purpose=Purpose.OPERATIONS, obj=document,
+    audit_record(actor=actor, action=Action.CREATE, purpose=Purpose.DISCLOSURE, obj=document,
                  client=client, fields=["content", "name", "content_type", "size", "sha256"])
     return document
 
@@ -216,15 +211,14 @@ def disclosure_record(*, actor: Actor, client: Client, data: DisclosureInput,
     disclosure.save()
     DisclosureAuthorisation.objects.bulk_create(
         DisclosureAuthorisation(disclosure=disclosure, authorisation=a) for a in cited)
-    names = ["basis", "categories", "purpose", "disclosed_at", *RECIPIENT_FIELDS,
-             basis_field(data.basis)]
+    names = ["basis", "categories", "purpose", "disclosed_at", *RECIPIENT_FIELDS]
     if data.description.strip():
         names.append("description")
     if corrects is not None:
         names += ["corrects", "correction_reason"]
     for involved in involved_clients(disclosure):
-        audit_record(actor=actor, action=Action.CREATE, purpose=Purpose.OPERATIONS,
-                     obj=disclosure, client=involved, fields=names)
+        audit_record(actor=actor, action=Action.CREATE, purpose=Purpose.DISCLOSURE,
+                     obj=disclosure, client=involved, fields=names, legal_basis=data.basis)
     if data.document is not None:
         _attach(actor=actor, client=client, upload=data.document, disclosure=disclosure)
     return disclosure
@@ -233,9 +227,9 @@ def disclosure_record(*, actor: Actor, client: Client, data: DisclosureInput,
 def disclosure_refusal_audit(*, actor: Actor, client: Client, basis: str) -> None:
     """A refused disclosure on the client's authorisation, for the privacy officer's review
     (written after the refused attempt rolled back)."""
-    audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.OPERATIONS,
+    audit_record(actor=actor, action=Action.DENIED, purpose=Purpose.DISCLOSURE,
                  object_type=Disclosure._meta.label, client=client,
-                 fields=["authorisation", basis_field(basis)])
+                 fields=["authorisation"], legal_basis=basis)
 
 
 @dataclass
@@ -301,7 +295,7 @@ def authorisation_record(*, actor: Actor, client: Client, data: AuthorisationInp
                                  text=data.purpose.strip())
     authorisation.full_clean(exclude=["purpose"])
     authorisation.save()
-    audit_record(actor=actor, action=Action.CREATE, purpose=Purpose.OPERATIONS,
+    audit_record(actor=actor, action=Action.CREATE, purpose=Purpose.DISCLOSURE,
                  obj=authorisation, client=client,
                  fields=["kind", "categories", "purpose", "signed_on", "witnessed_by",
                          "expires_on", "expiry_event", *RECIPIENT_FIELDS])
@@ -331,7 +325,7 @@ def authorisation_revoke(*, actor: Actor, authorisation: Authorisation,
                 authorisation=authorisation, revoked_on=day, recorded_by=actor.membership)
     except IntegrityError as error:
         raise ValidationError(already) from error
-    audit_record(actor=actor, action=Action.CREATE, purpose=Purpose.OPERATIONS,
+    audit_record(actor=actor, action=Action.CREATE, purpose=Purpose.DISCLOSURE,
                  obj=revocation, client=client, fields=["authorisation", "revoked_on"])
     return revocation
 

@@ -1,5 +1,5 @@
 """Every disclosures table is append-only for every role (a trigger refuses UPDATE, DELETE
-and TRUNCATE; the application role also lacks those privileges: disclosures/grants.py),
+and TRUNCATE; the application role also lacks those privileges: therapia/core/grants.py),
 and gets row-level security like every practice table."""
 
 from __future__ import annotations
