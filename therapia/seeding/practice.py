@@ -43,6 +43,7 @@ from therapia.seeding.groups import GROUP_SIZE, insert_group, plan_group
 from therapia.seeding.households import insert_units, plan_households
 from therapia.seeding.notes import seed_psychotherapy_notes, seed_supervision
 from therapia.seeding.people import insert_staff, plan_staff, staff_domain
+from therapia.seeding.progress_notes import seed_notes_and_plans
 from therapia.seeding.schedule import (
     Links,
     insert_appointments,
@@ -132,6 +133,7 @@ def _populate(practice: Practice, *, clients: int, seed: int, today: dt.date) ->
     seed_psychotherapy_notes(plans, rows, memberships, seed=seed)
     seed_disclosures(plans, rows, memberships, today=today)
     seed_clinical(practice, rng=stream(seed, "clinical"), today=today)  # after episodes
+    seed_notes_and_plans(practice, rng=stream(seed, "progress_notes"), today=today)
     insert_scheduling_settings(practice, memberships, today)
     link_episodes(practice)  # last: after any seeding of episodes
     return SeedResult(practice=practice, staff=len(staff), clients=len(rows),
