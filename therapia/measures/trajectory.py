@@ -193,7 +193,7 @@ def intake_bands(definition: InstrumentDefinition) -> list[IntakeBand]:
 
 
 def build(
-    instrument_id: str,
+    instrument: str | InstrumentDefinition,
     scores: Sequence[Score],
     *,
     sessions: Sequence[dt.datetime] = (),
@@ -201,9 +201,10 @@ def build(
     curve: ExpectedRecoveryCurve | None = None,
     use_default_curve: bool = True,
 ) -> Trajectory:
-    """The trajectory of `scores` (any order) on a built-in instrument. `curve` is the
-    practice's fitted curve if it has one; otherwise the default, if the instrument has one."""
-    definition = library.get(instrument_id)
+    """The trajectory of `scores` (any order) on an instrument (a built-in id, or a
+    definition). `curve` is the practice's fitted curve if it has one; otherwise the default,
+    if the instrument has one."""
+    definition = library.get(instrument) if isinstance(instrument, str) else instrument
     direction = direction_of(definition)
     rule = definition.total
     low, high = definition.score_range(rule) if rule else (0.0, 1.0)
