@@ -33,8 +33,10 @@ def run(*, port: int, started: float) -> int:
     from django.conf import settings
 
     from therapia.audit.checkpoints import start_checkpoint_thread
+    from therapia.core import clock_jobs
 
     stop_checkpoints = start_checkpoint_thread(settings.AUDIT_CHECKPOINT_MINUTES)
+    stop_periodic = clock_jobs.start_thread()  # reminders, escalations, recurring series
     env = {**os.environ}
     web_env = {k: v for k, v in env.items() if k != "THERAPIA_DB_SCOPE"}  # request scope only
     web = subprocess.Popen(  # noqa: S603 (our own executables)
@@ -58,6 +60,7 @@ def run(*, port: int, started: float) -> int:
     try:
         return _supervise(web, worker)
     finally:
+        stop_periodic()
         stop_checkpoints()  # one last signed checkpoint on the way out
 
 

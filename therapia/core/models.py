@@ -55,3 +55,19 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key_digest[:8]}"
+
+
+class PeriodicRun(models.Model):
+    """When each clock-driven job last ran (core/periodic.py), so that two runners never run
+    the same job twice: a runner claims the row with SELECT … FOR UPDATE SKIP LOCKED."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_started_at = models.DateTimeField(null=True)
+    last_finished_at = models.DateTimeField(null=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
