@@ -48,6 +48,8 @@ def client_notes_page(*, actor: Actor, client_public_id: uuid.UUID) -> NotesPage
     """The client's progress notes (no text: dates, templates, states), newest first."""
     client = client_get_for(actor=actor, public_id=client_public_id, need=Access.CLINICAL,
                             purpose=Purpose.TREATMENT, fields=NAME_FIELDS)
+    if not note_policy.can_read_notes_of(actor, client):  # a consent directive
+        raise Http404("No such client")
     notes = list(ProgressNote.objects.filter(client=client)
                  .select_related("appointment", "author__user")
                  .order_by("-created_at"))

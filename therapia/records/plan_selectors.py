@@ -46,6 +46,8 @@ class PlanPage:
 def plan_page(*, actor: Actor, client_public_id: uuid.UUID) -> PlanPage:
     client = client_get_for(actor=actor, public_id=client_public_id, need=Access.CLINICAL,
                             purpose=Purpose.TREATMENT, fields=NAME_FIELDS)
+    if not note_policy.can_view_plan(actor, client):  # a consent directive
+        raise Http404("No such client")
     plan = plan_for(client)
     can_write = note_policy.can_write_plan(actor, client)
     if plan is None:

@@ -11,19 +11,26 @@ from django.utils import timezone
 
 from therapia.clients.contributions import TimelineEvent
 from therapia.clients.models import Episode
+from therapia.records import note_policy
 from therapia.records.models import (
     ProgressNote,
     ProgressNoteAddendum,
     TreatmentPlanVersion,
 )
 from therapia.records.note_templates import TEMPLATES
-from therapia.security import policy
 from therapia.security.actor import Actor
 
 
 def events(actor: Actor, episode: Episode) -> Iterable[TimelineEvent]:
-    if not policy.can_view_clinical(actor, episode.client):
-        return []
+    found: list[TimelineEvent] = []
+    if note_policy.can_read_notes_of(actor, episode.client):
+        found.extend(_note_events(episode))
+    if note_policy.can_view_plan(actor, episode.client):
+        found.extend(_plan_events(episode))
+    return sorted(found, key=lambda e: e.when, reverse=True)
+
+
+def _note_events(episode: Episode) -> list[TimelineEvent]:
     found: list[TimelineEvent] = []
     signed = ProgressNote.objects.filter(episode=episode, signed_at__isnull=False)
     for note in signed.select_related("appointment").only(
@@ -41,6 +48,11 @@ def events(actor: Actor, episode: Episode) -> Iterable[TimelineEvent]:
                       title="Addendum added to a progress note",
                       url=reverse("records:note", args=[addendum.note.public_id]))
         for addendum in addenda.only("written_at", "note__public_id"))
+    return found
+
+
+def _plan_events(episode: Episode) -> list[TimelineEvent]:
+    found: list[TimelineEvent] = []
     versions = TreatmentPlanVersion.objects.filter(plan__episode=episode).select_related("plan")
     for version in versions.only("number", "created_at", "plan__public_id"):
         title = ("Treatment plan written" if version.number == 1
@@ -48,4 +60,4 @@ def events(actor: Actor, episode: Episode) -> Iterable[TimelineEvent]:
         found.append(TimelineEvent(
             when=version.created_at, kind="plan", title=title,
             url=reverse("records:plan_version", args=[version.plan.public_id, version.number])))
-    return sorted(found, key=lambda e: e.when, reverse=True)
+    return found

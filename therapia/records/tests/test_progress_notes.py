@@ -508,7 +508,7 @@ def test_the_list_shows_states_without_text(personas: Personas, as_user,
         assert http.get(list_url).content.decode().count("Draft") == 3
 
 
-QUERIES_LIST = 16
+QUERIES_LIST = 21
 
 
 # --- psychotherapy notes stay apart (PN-1) ----------------------------------------------
@@ -534,3 +534,21 @@ def test_a_psychotherapy_note_attaches_to_the_session_and_never_joins_the_progre
     assert private not in http.get(url("notes", personas.dana)).content.decode()
     assert public not in http.get(reverse("records:psychotherapy_note",
                                           args=[pn.public_id])).content.decode()
+
+
+def test_a_consent_directive_withholds_the_notes_but_not_the_plan(personas: Personas,
+                                                                  as_user) -> None:
+    from therapia.security.models import ConsentDirective, RecordCategory
+
+    note = draft(personas)
+    ConsentDirective.objects.create(
+        practice=personas.practice, client=personas.dana, category=RecordCategory.NOTES,
+        blocked_membership=personas.trainee, starts_on=timezone.localdate(),
+        recorded_by=personas.owner)
+    http = as_user(personas.trainee.user)
+    assert http.get(url("notes", personas.dana)).status_code == 404
+    assert http.get(url("note", note)).status_code == 404
+    assert http.get(url("plan", personas.dana)).status_code == 200
+    labels = {link.label for link in client_links(personas.actor("trainee"), personas.dana)}
+    assert "Notes" not in labels and "Treatment plan" in labels
+    assert as_user(personas.owner.user).get(url("note", note)).status_code == 200
