@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from therapia.accounts import views
+from therapia.accounts import notification_views, views
 
 app_name = "accounts"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("two-factor/backup-codes/", views.backup_codes, name="backup_codes"),
     path("confirm/", views.confirm, name="confirm"),
     path("sign-out/", views.sign_out, name="sign_out"),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path("notifications/<uuid:public_id>/open/", notification_views.notification_open,
+         name="notification_open"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

@@ -86,7 +86,7 @@ def reviews(request: AuthedRequest) -> HttpResponse:
     if not policy.is_privacy_officer(request.actor):
         raise Http404("Not available")
     pending = emergency_access.unreviewed_for(request.actor)
-    return render(request, "security/reviews.html", {"pending": pending, "nav": "settings"})
+    return render(request, "security/reviews.html", {"pending": pending, "nav": "privacy"})
 
 
 @never_cache
@@ -110,7 +110,7 @@ def review(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     reason = emergency_access.reason_for_reviewer(actor=request.actor, override=override)
     status = 422 if form.errors else 200
     return render(request, "security/review.html",
-                  {"override": override, "reason": reason, "form": form, "nav": "settings"},
+                  {"override": override, "reason": reason, "form": form, "nav": "privacy"},
                   status=status)
 
 
