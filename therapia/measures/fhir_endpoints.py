@@ -112,12 +112,13 @@ def client_bundle(*, actor: Actor, client_public_id: uuid.UUID) -> tuple[Client,
                        .select_related("custom_instrument").order_by("completed_at", "id"))
     resources: list[dict[str, Any]] = []
     skipped = 0
-    for administration in administrations:
-        administration.client = client
-        try:
-            resources.extend(resources_for(administration))
-        except NotExportable:
-            skipped += 1
+    with crypto.key_cache():  # one unwrap of the client's key for the whole bundle
+        for administration in administrations:
+            administration.client = client
+            try:
+                resources.extend(resources_for(administration))
+            except NotExportable:
+                skipped += 1
     audit_record(actor=actor, action=Action.LIST, purpose=Purpose.TREATMENT,
                  object_type=Administration._meta.label, client=client,
                  fields=[*EXPORT_FIELDS, "format:fhir"])
