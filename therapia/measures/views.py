@@ -110,13 +110,25 @@ def _paper_target(request: AuthedRequest, client_pk: int) -> tuple[
     return waiting, waiting.instrument_id if custom is None else f"custom:{custom.public_id}"
 
 
+def _cannot_enter(request: AuthedRequest, page: selectors.QuestionnairesPage
+                  ) -> HttpResponse | None:
+    if not page.can_administer:
+        return render(request, "core/not_allowed.html", status=403)
+    if page.episode is None:
+        return render(request, "measures/refused.html", {
+            "client": page.client, "nav": "clients",
+            "message": "The client has no episode of care: questionnaires belong to one."})
+    return None
+
+
 @staff_view
 @require_http_methods(["GET", "POST"])
 def paper_entry(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     """A clinician types in a paper form's answers (any instrument, licensed or not)."""
     page = selectors.questionnaires_page_for(actor=request.actor, public_id=public_id)
-    if not page.can_administer or page.episode is None:
-        return render(request, "core/not_allowed.html", status=403)
+    refusal = _cannot_enter(request, page)
+    if refusal is not None:
+        return refusal
     waiting, choice = _paper_target(request, page.client.pk)
     if not choice:
         return render(request, "measures/paper_choose.html", {
