@@ -127,8 +127,8 @@ def paper_entry(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     """A clinician types in a paper form's answers (any instrument, licensed or not)."""
     page = selectors.questionnaires_page_for(actor=request.actor, public_id=public_id)
     refusal = _cannot_enter(request, page)
-    if refusal is not None:
-        return refusal
+    if refusal is not None or page.episode is None:
+        return refusal or HttpResponse(status=404)
     waiting, choice = _paper_target(request, page.client.pk)
     if not choice:
         return render(request, "measures/paper_choose.html", {
