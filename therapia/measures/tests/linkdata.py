@@ -4,6 +4,7 @@ client, personas) in treatment, and questionnaires sent to her."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.test import Client as HttpClient
@@ -33,7 +34,7 @@ def send(p: Personas, instrument: str = "phq9", **kwargs: Any) -> tuple[Administ
     return issued.administration, issued.token
 
 
-def form_data(items: list[int | None], action: str = "submit",
+def form_data(items: Sequence[int | None], action: str = "submit",
               submission_id: str = "9a5e3c1e-5d4c-4c8b-9f1e-2a3b4c5d6e7f") -> dict[str, str]:
     data = {f"item_{n}": "" if v is None else str(v) for n, v in enumerate(items, 1)}
     return {**data, "action": action, "submission_id": submission_id}

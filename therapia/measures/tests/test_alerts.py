@@ -95,7 +95,7 @@ def test_the_clinician_acknowledges_with_an_action_and_an_encrypted_note(
     alert.refresh_from_db()
     assert (alert.status, alert.action, alert.acknowledged_by) == (
         AlertStatus.ACKNOWLEDGED, AlertAction.CONTACTED_CLIENT, personas.owner)
-    assert b"sister" not in bytes(alert.note)
+    assert b"sister" not in bytes(alert.note or b"")
     assert alerts.note_plaintext(alert) == "Phoned; safe tonight, sister with her."
     with connection.cursor() as cursor:
         cursor.execute("SELECT note FROM measures_riskalert")
