@@ -199,3 +199,26 @@ def test_client_version_in_plain_words(personas, as_user, course):
     assert 'data-audience="client"' in html
     for jargon in ("Reliable", "reliable", "cut-off", "not on track", "RCI", "caseness"):
         assert jargon not in html
+
+
+def test_the_practice_curve_replaces_the_default_once_it_has_enough_episodes(personas):
+    from therapia.core import factories
+    from therapia.measures import library
+    from therapia.measures.expected_recovery import MIN_EPISODES_PER_BAND
+    from therapia.measures.tests.outcome_data import complete, phq9_items
+    from therapia.measures.trajectory_selectors import practice_curve
+
+    phq9 = library.get("phq9")
+    assert practice_curve(personas.practice.pk, phq9) is None  # no data: the default
+    for n in range(MIN_EPISODES_PER_BAND):
+        client = factories.ClientFactory.create(practice=personas.practice)
+        episode = make_episode(client)
+        intake = 15 + n % 5  # all in the moderately severe band (15-19)
+        for week, total in enumerate((intake, intake - 2 - n % 3, intake - 4 - n % 4)):
+            complete(episode, personas.owner, "phq9", phq9_items(total),
+                     START + dt.timedelta(weeks=week))
+    curve = practice_curve(personas.practice.pk, phq9)
+    assert curve is not None
+    assert curve.curves["Moderately severe"].source == f"fitted ({MIN_EPISODES_PER_BAND} episodes)"
+    assert curve.curves["Moderately severe"].slope < 0  # scores fell
+    assert curve.curves["Mild"].source.startswith("default")  # too few there: the default
