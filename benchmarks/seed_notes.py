@@ -83,7 +83,7 @@ def measure(clients: int) -> dict[str, Any]:
     from therapia.seeding.practice import seed_practice
     from therapia.seeding.progress_notes import seed_progress_notes, seed_treatment_plans
 
-    today = dt.date.today()
+    today = dt.datetime.now(tz=dt.UTC).date()
     load_before = os.getloadavg()[0]
     say(f"seeding {clients} clients")
     started = time.perf_counter()
