@@ -3,8 +3,8 @@
 No account and no session are needed: the token in the path is the key. The request has
 no practice until the token is resolved (administrations.administration_for_token, through
 a SECURITY DEFINER function), so row-level security shows nothing else. Every page is
-rate-limited by address, never cached, kept out of search engines and sends no Referer
-(the token must not leak to another site). Audit rows have no user and are labelled
+rate-limited by address, never cached, kept out of search engines and sends no Referer to
+another site (the token is in the path). Audit rows have no user and are labelled
 system:portal.
 """
 
@@ -43,7 +43,7 @@ def portal_view(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with origin(dataclasses.replace(current_origin(), job="portal")), key_cache():
             response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
