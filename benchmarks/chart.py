@@ -5,11 +5,11 @@
 
 Each repetition does what the outcome page does in Python for one instrument once the scores
 are loaded: therapia.measures.trajectory.build (bands, change category, a not-on-track check
-against the default PHQ-9 expected-recovery curve at every score), the clinician SVG, the
-client SVG and the table rows. The scores are seeded (a weekly PHQ-9 series drifting down with
-noise, a session number on each) and generated before timing; sessions and a few events are
-drawn too. No database, no Django: the page's queries are a fixed number whatever the number
-of scores (pinned by the outcome page's query-count test), so their cost is measured there.
+against the default PHQ-9 expected-recovery curve at every score), the clinician's SVG, the
+table alternative (HTML) and the summary in words. The scores are seeded (a weekly PHQ-9
+series drifting down with noise, a session number on each) and generated before timing;
+sessions and a few events are drawn too. No database, no Django: the page's queries are a
+fixed number whatever the number of scores (the outcome page's query-count test pins it).
 Target: a client with 200 scores charts in under 50 ms server time. JSON on stdout.
 """
 
@@ -51,10 +51,10 @@ def workload(count: int, seed: int = 6) -> dict[str, Any]:
 def chart_once(data: dict[str, Any]) -> int:
     built = trajectory.build("phq9", data["scores"], sessions=data["sessions"],
                              events=data["events"])
-    clinician = charts.render_svg(built, audience="clinician", id_prefix="c")
-    client = charts.render_svg(built, audience="client", id_prefix="p")
-    rows = charts.table_rows(built)
-    return len(clinician) + len(client) + len(rows)
+    svg = charts.render_svg(built, audience="clinician", id_prefix="c")
+    table = charts.table_html(built, audience="clinician", caption="PHQ-9 scores")
+    words = trajectory.clinician_summary(built)
+    return len(svg) + len(table) + len(words)
 
 
 def main() -> None:

@@ -352,3 +352,29 @@ def table_rows(trajectory: Trajectory, *, audience: Audience = "clinician") -> l
 def event_key(trajectory: Trajectory) -> Sequence[tuple[int, str, str]]:
     """(number, date, label) for the events the chart numbers."""
     return [(i, day(e.when), e.label) for i, e in enumerate(trajectory.events, start=1)]
+
+
+def table_html(trajectory: Trajectory, *, audience: Audience = "clinician",
+               caption: str = "") -> str:
+    """The table alternative as HTML (escaped), built here rather than in a template loop:
+    a client with hundreds of scores would otherwise spend most of the page's time in the
+    template engine (benchmarks/chart.py)."""
+    clinician = audience == "clinician"
+    track = clinician and trajectory.checks_track
+    heads = ["Date", *(["Session"] if clinician else []), "Score", "Range",
+             *(["Change from first"] if clinician else []),
+             *(["Expected (not-on-track limit)", "On track?"] if track else [])]
+    out = [f"<table><caption>{_text(caption)}</caption><thead><tr>",
+           *(f'<th scope="col">{_text(h)}</th>' for h in heads), "</tr></thead><tbody>"]
+    for row in table_rows(trajectory, audience=audience):
+        cells = [day(row.when)]
+        if clinician:
+            cells.append("" if row.session is None else str(row.session))
+        cells += [row.score, row.band]
+        if clinician:
+            cells.append(row.change)
+        if track:
+            cells += [row.expected, row.track]
+        out.append("<tr>" + "".join(f"<td>{_text(c)}</td>" for c in cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)

@@ -51,6 +51,7 @@ from therapia.security.policy import Access
 NAME_FIELDS = ("legal_given_name", "legal_family_name", "preferred_name")
 SCORE_FIELDS = ["instrument_id", "completed_at", "total", "band"]
 TT_INSTRUMENTS = ("phq9", "gad7")
+EXPORT_LINKS = 10  # export links to single questionnaires on the page; the rest in the bundle
 
 
 def can_view_outcomes(actor: Actor, client: Client) -> bool:
@@ -73,12 +74,10 @@ def measures_client(*, actor: Actor, public_id: uuid.UUID) -> Client:
 @dataclass(frozen=True)
 class InstrumentOutcome:
     trajectory: trajectory.Trajectory
-    chart: str  # the clinician's SVG
-    client_chart: str  # the plain-words version
-    rows: list[charts.TableRow]
-    client_rows: list[charts.TableRow]
-    summary: str
-    client_summary: str
+    audience: charts.Audience
+    chart: str  # SVG for the audience
+    table: str  # the table alternative (HTML) for the audience
+    summary: str  # in words for the audience
     category_words: str | None
     events: Sequence[tuple[int, str, str]]
     dom_id: str
@@ -107,7 +106,8 @@ class EpisodeOutcomes:
     instruments: list[InstrumentOutcome]
     talking_therapies: TalkingTherapies | None
     unscored: int  # completed questionnaires without a total (too many items missing)
-    administrations: list[Administration]  # completed, newest first (FHIR export links)
+    administrations: list[Administration]  # the latest completed, newest first (export links)
+    completed_count: int
 
     def outcome_for(self, instrument_id: str) -> InstrumentOutcome | None:
         return next((i for i in self.instruments
@@ -145,7 +145,7 @@ def episode_outcomes(*, actor: Actor, client_public_id: uuid.UUID,
         audit_record(actor=actor, action=Action.LIST, purpose=Purpose.TREATMENT,
                      object_type=Administration._meta.label, client=client,
                      fields=SCORE_FIELDS)
-        return EpisodeOutcomes(client, None, episodes, [], None, 0, [])
+        return EpisodeOutcomes(client, None, episodes, [], None, 0, [], 0)
     completed = list(
         Administration.objects.filter(episode=episode, status=AdministrationStatus.COMPLETED)
         .select_related("custom_instrument").order_by("completed_at", "id"))
@@ -158,13 +158,14 @@ def episode_outcomes(*, actor: Actor, client_public_id: uuid.UUID,
         if administration.total is not None:
             by_instrument[_instrument_key(administration)].append(administration)
     instruments = [
-        _instrument_outcome(actor, rows, attended_at=attended_at, events=events, index=index)
+        _instrument_outcome(actor, rows, attended_at=attended_at, events=events, index=index,
+                            audience=audience)
         for index, rows in enumerate(sorted(by_instrument.values(), key=_order))]
     return EpisodeOutcomes(
         client=client, episode=episode, episodes=episodes, instruments=instruments,
         talking_therapies=_talking_therapies(episode, instruments),
         unscored=sum(1 for a in completed if a.total is None),
-        administrations=list(reversed(completed)),
+        administrations=list(reversed(completed[-EXPORT_LINKS:])), completed_count=len(completed),
     )
 
 
@@ -189,20 +190,22 @@ def _definition(administration: Administration) -> InstrumentDefinition:
 
 def _instrument_outcome(actor: Actor, rows: list[Administration], *,
                         attended_at: list[dt.datetime], events: list[trajectory.Event],
-                        index: int) -> InstrumentOutcome:
+                        index: int, audience: charts.Audience) -> InstrumentOutcome:
     definition = _definition(rows[0])
     scores = _scores(rows, attended_at)
     curve = practice_curve(actor.practice.pk, definition)
     built = trajectory.build(definition, scores, sessions=attended_at, events=events,
                              curve=curve)
     dom_id = f"chart-{index + 1}"
+    clinician = audience == "clinician"
+    caption = (f"{built.short_name} scores in this episode" if clinician
+               else f"Your {built.short_name} scores")
     return InstrumentOutcome(
-        trajectory=built,
-        chart=charts.render_svg(built, audience="clinician", id_prefix=dom_id),
-        client_chart=charts.render_svg(built, audience="client", id_prefix=f"{dom_id}-client"),
-        rows=charts.table_rows(built), client_rows=charts.table_rows(built, audience="client"),
-        summary=trajectory.clinician_summary(built),
-        client_summary=trajectory.client_summary(built),
+        trajectory=built, audience=audience,
+        chart=charts.render_svg(built, audience=audience, id_prefix=f"{dom_id}-{audience}"),
+        table=charts.table_html(built, audience=audience, caption=caption),
+        summary=(trajectory.clinician_summary(built) if clinician
+                 else trajectory.client_summary(built)),
         category_words=trajectory.CATEGORY_WORDS[built.category] if built.category else None,
         events=charts.event_key(built), dom_id=dom_id,
     )

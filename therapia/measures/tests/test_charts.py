@@ -200,3 +200,19 @@ def test_table_rows_match_the_points():
     assert rows[1].band == "Moderately severe"
     client = table_rows(build("phq9", weekly(18, 18, 18, 18, 18, 18, 18)), audience="client")
     assert all(r.track == "" and r.expected == "" for r in client)
+
+
+def test_table_html_is_escaped_well_formed_and_matches_the_audience():
+    from therapia.measures.charts import table_html
+
+    trajectory = build("phq9", weekly(18, 18, 18, 18, 18, 18, 12))
+    root = parse(table_html(trajectory, caption="PHQ-9 <scores> & more"))
+    assert root.find("caption").text == "PHQ-9 <scores> & more"  # type: ignore[union-attr]
+    heads = [th.text for th in root.iter("th")]
+    assert heads == ["Date", "Session", "Score", "Range", "Change from first",
+                     "Expected (not-on-track limit)", "On track?"]
+    last = [td.text or "" for td in root.findall("tbody/tr")[-1]]
+    assert last == ["16 Feb 2026", "6", "12", "Moderate", "-6", "11.3 (limit 17.1)", "On track"]
+    client = parse(table_html(trajectory, audience="client", caption="Your PHQ-9 scores"))
+    assert [th.text for th in client.iter("th")] == ["Date", "Score", "Range"]
+    assert len(client.findall("tbody/tr")) == 7
