@@ -41,6 +41,7 @@ from therapia.seeding.disclosures import seed_disclosures
 from therapia.seeding.episodes import seed_episodes
 from therapia.seeding.groups import GROUP_SIZE, insert_group, plan_group
 from therapia.seeding.households import insert_units, plan_households
+from therapia.seeding.measures import seed_measures
 from therapia.seeding.notes import seed_psychotherapy_notes, seed_supervision
 from therapia.seeding.people import insert_staff, plan_staff, staff_domain
 from therapia.seeding.progress_notes import seed_notes_and_plans
@@ -136,5 +137,6 @@ def _populate(practice: Practice, *, clients: int, seed: int, today: dt.date) ->
     seed_notes_and_plans(practice, rng=stream(seed, "progress_notes"), today=today)
     insert_scheduling_settings(practice, memberships, today)
     link_episodes(practice)  # last: after any seeding of episodes
+    seed_measures(practice, rng=stream(seed, "measures"), today=today)  # sessions linked
     return SeedResult(practice=practice, staff=len(staff), clients=len(rows),
                       appointments=sessions)
