@@ -330,7 +330,8 @@ def waiting_list(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = [(entry, selectors.weeks_and_days((today - entry.opened_on).days)) for entry in page]
     return render(request, "clients/waiting_list.html",
-                  {"page": page, "rows": rows, "nav": "waiting"})
+                  {"page": page, "rows": rows, "nav": "waiting",
+                   "can_refer": episode_policy.can_register_referral(request.actor)})
 
 
 @staff_view

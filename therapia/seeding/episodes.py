@@ -43,7 +43,7 @@ from therapia.seeding.calendar import FIRST_WEEK, session_day
 from therapia.seeding.clients import ClientPlan
 from therapia.seeding.slots import Series
 
-REASONS_CAP = 400
+REASONS_CAP = 150
 SECOND_EPISODE_EVERY = 12  # of clients who began in the six months shown: one in twelve
 SOURCES = (
     (ReferralSource.SELF, 34), (ReferralSource.PRIMARY_CARE, 38),
@@ -91,8 +91,8 @@ class Course:
     last: dt.date | None  # the last session before therapy ended; None while ongoing
 
 
-def course_of(plan: ClientPlan, series: list[Series], today: dt.date) -> Course:
-    mine = [one for one in series if plan.index in one.clients and one.cell is not None]
+def course_of(plan: ClientPlan, mine: list[Series], today: dt.date) -> Course:
+    """`mine`: the placed series `plan`'s client takes part in."""
     if not mine:
         return Course(None, None, None)
     earliest = min(mine, key=lambda one: (one.start_week, one.cell or (0, 0)))
@@ -143,8 +143,13 @@ def plan_episodes(rng: random.Random, plans: list[ClientPlan], clients: list[Cli
     rows = _Rows([], [], [])
     current: dict[int, Episode] = {}
     began_in_view = 0
+    by_client: dict[int, list[Series]] = {}
+    for one in series:
+        if one.cell is not None:
+            for index in one.clients:
+                by_client.setdefault(index, []).append(one)
     for plan, client in zip(plans, clients, strict=True):
-        course = course_of(plan, series, today)
+        course = course_of(plan, by_client.get(plan.index, []), today)
         urgency = rng.choices((Urgency.ROUTINE, Urgency.SOON, Urgency.URGENT),
                               weights=(75, 20, 5))[0]
         reason = plan.index < REASONS_CAP

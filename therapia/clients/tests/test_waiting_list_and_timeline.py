@@ -69,6 +69,7 @@ def test_waiting_list_names_only_those_the_actor_may_see(personas: Personas, as_
             reverse("clients:waiting_list")).content.decode()
         assert "Whitfield" not in body and str(personas.dana.public_id) not in body
         assert "Not on your caseload" in body and "1 week, 3 days" in body
+        assert ("Register a referral" in body) == (persona == "colleague")
     outsider = as_user(personas.outsider.user).get(reverse("clients:waiting_list"))
     assert "Nobody is waiting" in outsider.content.decode()
 
