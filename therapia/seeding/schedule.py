@@ -260,8 +260,14 @@ def _insert_group_attendance(rng: random.Random, ids: list[int], planned: list[O
 
 def link_episodes(practice: Practice) -> None:
     """Point each individual session, and each member's group attendance, at the client's
-    episode that covered the session's date (when the seeded episodes have one)."""
+    episode that covered the session's date (when the seeded episodes have one).
+
+    The tables were just filled in this transaction, so the planner has no statistics and
+    expects one row each: it would nest loops over every appointment and episode (minutes
+    at 5,000 clients). ANALYZE cannot see uncommitted rows, so nested loops are switched
+    off for these two statements instead."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
         cursor.execute(
             "UPDATE scheduling_appointment a SET episode_id = e.id "
             "FROM scheduling_appointment_clients ac, clients_episode e "
@@ -280,6 +286,7 @@ def link_episodes(practice: Practice) -> None:
             "AND (e.discharged_on IS NULL "
             "     OR (a.starts_at AT TIME ZONE %(tz)s)::date <= e.discharged_on)",
             {"p": practice.pk, "tz": practice.time_zone})
+        cursor.execute("SELECT set_config('enable_nestloop', 'on', true)")
 
 
 def insert_scheduling_settings(practice: Practice, memberships: dict[str, Membership],
