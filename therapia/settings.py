@@ -229,6 +229,10 @@ AUDIT_CHECKPOINT_DIR = Path(
 AUDIT_CHECKPOINT_MINUTES = env_int("THERAPIA_AUDIT_CHECKPOINT_MINUTES", 15)
 # How long emergency access (break the glass) lasts before it must be asked for again.
 BREAK_GLASS_HOURS = env_int("THERAPIA_BREAK_GLASS_HOURS", 4, minimum=1)
+# A risk alert not acknowledged within this time goes to the supervisor or the owner.
+THERAPIA_ALERT_ESCALATION_MINUTES = env_int("THERAPIA_ALERT_ESCALATION_MINUTES", 60, minimum=5)
+# Signed progress notes lock after this many hours (0: at once).
+THERAPIA_NOTE_LOCK_HOURS = env_int("THERAPIA_NOTE_LOCK_HOURS", 0, minimum=0)
 
 # --- E-mail: a real Django backend. The demo writes messages to var/mail.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

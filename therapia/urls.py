@@ -14,5 +14,6 @@ urlpatterns = [
     path("audit/", include("therapia.audit.urls")),
     path("security/", include("therapia.security.urls")),
     path("portal/", include("therapia.portal.urls")),
+    path("measures/", include("therapia.measures.urls")),
     path("measures/", include("therapia.measures.trajectory_urls")),
 ]

@@ -186,6 +186,6 @@ def escalate_overdue(now: dt.datetime | None = None) -> int:
 
 @task()
 def escalate_overdue_alerts() -> int:
-    """The worker's job (enqueue it every few minutes: `therapia manage measures_tick`)."""
+    """The worker's job (the clock runs it every five minutes: measures/periodic.py)."""
     with origin(replace(current_origin(), job="alert escalation")):
         return escalate_overdue()

@@ -4,8 +4,8 @@
                               e-mail the links (nothing clinical in them), expire old links
     escalate_overdue_alerts   escalate risk alerts left unacknowledged too long (alerts.py)
 
-Both are idempotent. Enqueue them every few minutes, e.g. from cron:
-`therapia manage measures_tick`. Tests call plans.send_due / alerts.escalate_overdue
+Both are idempotent; the clock runs them every five minutes (therapia/measures/periodic.py,
+`therapia manage periodic`). Tests call plans.send_due / alerts.escalate_overdue
 directly with a chosen time.
 """
 

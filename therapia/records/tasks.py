@@ -2,7 +2,7 @@
 
 The reminder e-mail says only how many plans are due and where to look (house rule 10):
 never a client's name or anything clinical. Run daily, e.g. from cron:
-`therapia manage records_daily` (enqueues both tasks for the worker).
+the clock (therapia/records/periodic.py, run by `therapia manage periodic`).
 """
 
 from __future__ import annotations

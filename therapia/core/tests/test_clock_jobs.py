@@ -42,7 +42,8 @@ def test_a_failing_job_is_recorded_and_the_others_still_run() -> None:
 def test_every_apps_jobs_are_found_and_the_command_runs_them(capsys) -> None:  # type: ignore[no-untyped-def]
     names = {job.name for job in clock_jobs.all_jobs()}
     assert {"scheduling.reminders", "scheduling.series_extend", "records.lock_signed_notes",
-            "records.plan_review_reminders"} <= names
+            "records.plan_review_reminders", "measures.questionnaires",
+            "measures.alert_escalation"} <= names
     call_command("periodic")
     assert "scheduling.reminders" in capsys.readouterr().out
     assert PeriodicRun.objects.filter(name="scheduling.reminders",

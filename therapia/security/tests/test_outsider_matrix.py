@@ -40,6 +40,8 @@ EXPECTED = {
     "scheduling:client_sessions": SEES_DANA,  # the schedule is demographics-level
     "security:directives": CARE_TEAM,  # the owner also as privacy officer
     "security:guardians": CARE_TEAM,
+    "measures:questionnaires": CARE_TEAM,  # scores and answers: the clinical record
+    "measures:paper_entry": CARE_TEAM,
     "measures_outcomes:outcomes": CARE_TEAM,  # scores and charts: the clinical record
     "measures_outcomes:client_version": CARE_TEAM,
     "measures_outcomes:client_fhir": CARE_TEAM,
