@@ -124,25 +124,16 @@ def related_person_add(*, actor: Actor, client: Client, data: dict[str, Any]) ->
 
 # --- Referrals and episodes of care (issue 4, items 1 and 2) ---------------------------
 
-REFERRAL_LABEL = Referral._meta.label  # bound into every reason's associated data
 REASON_MAX_CHARS = 5000
 EARLIEST_DATE = dt.date(1990, 1, 1)
 
 
 def referral_reason_ciphertext(*, referral: Referral, client: Client, text: str) -> bytes:
-    return crypto.encrypt_text(
-        client=client, key_class=crypto.KeyClass.CLINICAL, model_label=REFERRAL_LABEL,
-        record_id=referral.public_id, field="reason", plaintext=text,
-    )
+    return crypto.seal(referral, "reason", text, client=client)
 
 
 def referral_reason_plaintext(referral: Referral) -> str:
-    if not referral.reason:
-        return ""
-    return crypto.decrypt_text(
-        client=referral.client, key_class=crypto.KeyClass.CLINICAL, model_label=REFERRAL_LABEL,
-        record_id=referral.public_id, field="reason", ciphertext=referral.reason,
-    )
+    return crypto.unseal(referral, "reason", client=referral.client)
 
 
 def _day(value: dt.date) -> str:

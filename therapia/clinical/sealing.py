@@ -17,25 +17,12 @@ Sealed = Assessment | AssessmentAddendum | SafetyPlanVersion | Medication
 
 
 def seal(record: Sealed, field: str, text: str) -> bytes:
-    if not text:
-        return b""
-    return crypto.encrypt_text(
-        client=record.client, key_class=crypto.KeyClass.CLINICAL,
-        model_label=type(record)._meta.label, record_id=str(record.public_id),
-        field=field, plaintext=text,
-    )
+    return crypto.seal(record, field, text, client=record.client)
 
 
 def unseal(record: Sealed, field: str) -> str:
     """The field's text ("" when empty). Raises crypto.DataKeyDestroyed once shredded."""
-    blob = bytes(getattr(record, field) or b"")
-    if not blob:
-        return ""
-    return crypto.decrypt_text(
-        client=record.client, key_class=crypto.KeyClass.CLINICAL,
-        model_label=type(record)._meta.label, record_id=str(record.public_id),
-        field=field, ciphertext=blob,
-    )
+    return crypto.unseal(record, field, client=record.client)
 
 
 def seal_json(record: Sealed, field: str, value: dict[str, str]) -> bytes:

@@ -4,7 +4,6 @@ stops collecting once it is over the limit."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from therapia.security import crypto
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_NAME = 200
-DOC_LABEL = SupportingDocument._meta.label
 # What may be uploaded: scanned orders, signed forms, reports. Checked by content, not name.
 SIGNATURES = {
     "application/pdf": (b"%PDF-",),
@@ -67,28 +65,19 @@ def check_upload(file: UploadedFile) -> Upload:
 
 def encrypt_into(document: SupportingDocument, *, client: Client, upload: Upload) -> None:
     """Fill the document row's ciphertext fields (the row's public id is bound into each)."""
-    def seal(field: str, text: str) -> bytes:
-        return crypto.encrypt_text(client=client, key_class=crypto.KeyClass.CLINICAL,
-                                   model_label=DOC_LABEL, record_id=document.public_id,
-                                   field=field, plaintext=text)
-
-    document.content = seal("content", base64.b64encode(upload.data).decode("ascii"))
-    document.name = seal("name", upload.name)
+    document.content = crypto.seal_bytes(document, "content", upload.data, client=client)
+    document.name = crypto.seal(document, "name", upload.name, client=client)
     document.content_type = upload.content_type
     document.size = len(upload.data)
     document.sha256 = hashlib.sha256(upload.data).hexdigest()
 
 
 def decrypt(document: SupportingDocument, *, client: Client) -> Upload:
-    def open_(field: str, blob: bytes | memoryview) -> str:
-        return crypto.decrypt_text(client=client, key_class=crypto.KeyClass.CLINICAL,
-                                   model_label=DOC_LABEL, record_id=document.public_id,
-                                   field=field, ciphertext=blob)
-
-    data = base64.b64decode(open_("content", document.content))
+    data = crypto.unseal_bytes(document, "content", client=client)
     if hashlib.sha256(data).hexdigest() != document.sha256:
         raise crypto.DecryptionFailed("The document does not match its recorded hash")
-    return Upload(name=open_("name", document.name), content_type=document.content_type,
+    return Upload(name=crypto.unseal(document, "name", client=client),
+                  content_type=document.content_type,
                   data=data)
 
 

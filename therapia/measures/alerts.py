@@ -40,7 +40,6 @@ from therapia.security import crypto
 from therapia.security.actor import Actor
 from therapia.security.models import SupervisionRecord
 
-LABEL = "measures.RiskAlert"
 # Default for the setting THERAPIA_ALERT_ESCALATION_MINUTES.
 ESCALATION_MINUTES = 60
 NOTE_MAX = 4000
@@ -93,17 +92,11 @@ def alert_raise(*, administration: Administration, now: dt.datetime | None = Non
 
 
 def note_ciphertext(alert: RiskAlert, text: str) -> bytes:
-    return crypto.encrypt_text(client=alert.client, key_class=crypto.KeyClass.CLINICAL,
-                               model_label=LABEL, record_id=alert.public_id, field="note",
-                               plaintext=text)
+    return crypto.seal(alert, "note", text, client=alert.client)
 
 
 def note_plaintext(alert: RiskAlert) -> str:
-    if not alert.note:
-        return ""
-    return crypto.decrypt_text(client=alert.client, key_class=crypto.KeyClass.CLINICAL,
-                               model_label=LABEL, record_id=alert.public_id, field="note",
-                               ciphertext=alert.note)
+    return crypto.unseal(alert, "note", client=alert.client)
 
 
 @transaction.atomic

@@ -44,15 +44,11 @@ OVERRIDE_LABEL = AccessOverride._meta.label
 
 
 def reason_ciphertext(override: AccessOverride, text: str) -> bytes:
-    return crypto.encrypt_text(
-        client=override.client, key_class=crypto.KeyClass.CLINICAL, model_label=OVERRIDE_LABEL,
-        record_id=override.public_id, field="reason_text", plaintext=text)
+    return crypto.seal(override, "reason_text", text, client=override.client)
 
 
 def reason_plaintext(override: AccessOverride) -> str:
-    return crypto.decrypt_text(
-        client=override.client, key_class=crypto.KeyClass.CLINICAL, model_label=OVERRIDE_LABEL,
-        record_id=override.public_id, field="reason_text", ciphertext=override.reason_text)
+    return crypto.unseal(override, "reason_text", client=override.client)
 
 
 def blocking_directives(actor: Actor, client: Client) -> list[ConsentDirective]:

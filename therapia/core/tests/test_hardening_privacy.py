@@ -26,7 +26,12 @@ from therapia.core.testing import Personas
 
 MODULE = "therapia.core.tests.test_hardening_privacy"
 # Routes whose path parameters are not ids, and why they carry no client data.
-NON_ID_ROUTES = {"accounts:password_reset_confirm"}  # a staff user's id in base64 + a token
+# Routes whose parameter is a random secret (stored hashed), never client data.
+NON_ID_ROUTES = {
+    "accounts:password_reset_confirm",  # a staff user's id in base64 + a token
+    "scheduling:feed",  # a clinician's private calendar feed
+    "portal:questionnaire", "portal:done",  # a client's single-use questionnaire link
+}
 
 
 def canaries(personas: Personas) -> list[str]:

@@ -1,6 +1,7 @@
 """Encryption at rest for clinical free text (envelope encryption, crypto-shredding).
 
     envelope    encrypt_text / decrypt_text under a per-client data key; key_cache()
+    fields      seal / unseal a model's field in one call (bound to model, id and field)
     rotation    re-wrap data keys under the newest master key (`therapia keys rotate`)
     retention   retention rules per jurisdiction; who is past them
     shredding   destroy a client's data keys; legal holds
@@ -17,6 +18,7 @@ from therapia.security.crypto.envelope import (
     encrypt_text,
     key_cache,
 )
+from therapia.security.crypto.fields import seal, seal_bytes, unseal, unseal_bytes
 from therapia.security.keyring import KeyClass
 
 __all__ = [
@@ -26,4 +28,8 @@ __all__ = [
     "decrypt_text",
     "encrypt_text",
     "key_cache",
+    "seal",
+    "seal_bytes",
+    "unseal",
+    "unseal_bytes",
 ]
