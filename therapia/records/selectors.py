@@ -16,7 +16,7 @@ from therapia.clients.models import Client
 from therapia.clients.selectors import client_get_for
 from therapia.records import pn_policy
 from therapia.records.models import LegalBasis, PsychotherapyNote
-from therapia.records.services import basis_field, note_plaintext
+from therapia.records.services import note_plaintext
 from therapia.scheduling.models import Appointment
 from therapia.security import crypto
 from therapia.security.actor import Actor
@@ -64,12 +64,12 @@ def psychotherapy_notes_page(*, actor: Actor, client_public_id: uuid.UUID) -> No
         own = [_decrypted(note, LegalBasis.ORIGINATOR) for note in mine]
     audit_record(actor=actor, action=Action.LIST, purpose=Purpose.TREATMENT,
                  object_type=PN_TYPE, client=client,
-                 fields=["body", basis_field(LegalBasis.ORIGINATOR)])
+                 fields=["body"], legal_basis=LegalBasis.ORIGINATOR)
     supervised = list(notes.filter(author__in=pn_policy.supervisees_of(actor)))
     if supervised:
         audit_record(actor=actor, action=Action.LIST, purpose=Purpose.TREATMENT,
                      object_type=PN_TYPE, client=client,
-                     fields=["written_at", basis_field(LegalBasis.TRAINING)])
+                     fields=["written_at"], legal_basis=LegalBasis.TRAINING)
     return NotesPage(client=client, own=own, supervised=supervised,
                      can_write=pn_policy.can_write_psychotherapy_note(actor, client))
 
@@ -87,7 +87,7 @@ def psychotherapy_note_read(*, actor: Actor, public_id: uuid.UUID) -> ReadNote:
         raise Http404("No such note")
     reading = _decrypted(note, basis)
     audit_record(actor=actor, action=Action.READ, purpose=Purpose.TREATMENT, obj=note,
-                 client=note.client, fields=["body", basis_field(basis)])
+                 client=note.client, fields=["body"], legal_basis=basis)
     return reading
 
 

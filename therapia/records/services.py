@@ -27,11 +27,6 @@ PN_LABEL = PsychotherapyNote._meta.label  # bound into every note's associated d
 BODY_MAX_CHARS = 20_000
 
 
-def basis_field(basis: LegalBasis) -> str:
-    """How the legal basis travels in an audit row until AuditEvent has a column for it."""
-    return f"basis:{basis.value}"
-
-
 def note_ciphertext(*, note: PsychotherapyNote, text: str) -> bytes:
     return crypto.encrypt_text(
         client=note.client, key_class=crypto.KeyClass.PSYCHOTHERAPY_NOTES,
@@ -68,8 +63,8 @@ def psychotherapy_note_create(
     note.body = note_ciphertext(note=note, text=text)
     note.save()
     audit_record(actor=actor, action=Action.CREATE, purpose=Purpose.TREATMENT, obj=note,
-                 client=client,
-                 fields=["body", "appointment", basis_field(LegalBasis.ORIGINATOR)])
+                 client=client, fields=["body", "appointment"],
+                 legal_basis=LegalBasis.ORIGINATOR)
     return note
 
 
