@@ -35,8 +35,9 @@ from therapia.clinical.models import (
 )
 from therapia.clinical.sealing import unseal
 from therapia.clinical.services import AssessmentText, assessment_text
-from therapia.security import crypto
+from therapia.security import crypto, policy
 from therapia.security.actor import Actor
+from therapia.security.models import RecordCategory
 from therapia.security.policy import Access
 
 NAME_FIELDS = ("legal_given_name", "legal_family_name", "preferred_name")
@@ -53,17 +54,25 @@ def _readable(read: Callable[[], T]) -> T | None:
         return None
 
 
-def clinical_client(*, actor: Actor, public_id: uuid.UUID) -> Client:
-    """The client, when the actor is on the clinical care team; else 404."""
-    return client_get_for(actor=actor, public_id=public_id, need=Access.CLINICAL,
-                          purpose=Purpose.TREATMENT, fields=NAME_FIELDS)
+def clinical_client(*, actor: Actor, public_id: uuid.UUID,
+                    category: RecordCategory | None = None) -> Client:
+    """The client, when the actor is on the clinical care team and no instruction of the
+    client withholds this part of the record from them; else 404."""
+    client = client_get_for(actor=actor, public_id=public_id, need=Access.CLINICAL,
+                            purpose=Purpose.TREATMENT, fields=NAME_FIELDS)
+    if category is not None and policy.is_withheld(actor, client, category):
+        raise Http404("No such client")
+    return client
 
 
-def _record_for(actor: Actor, records: QuerySet[M], public_id: uuid.UUID) -> M:
-    """One of the actor's practice's records, when the actor sees the client clinically."""
+def _record_for(actor: Actor, records: QuerySet[M], public_id: uuid.UUID,
+                category: RecordCategory) -> M:
+    """One of the actor's practice's records, when the actor sees that part of the client's
+    record."""
     record = records.select_related("client").filter(
         public_id=public_id, practice_id=actor.practice.pk).first()
-    if record is None or not clinical_policy.can_view(actor, record.client):  # type: ignore[attr-defined]
+    if record is None or not policy.can_view_category(
+            actor, record.client, category):  # type: ignore[attr-defined]
         raise Http404("No such record")
     return record
 
@@ -85,7 +94,8 @@ class AssessmentsPage:
 
 
 def assessments_page(*, actor: Actor, client_public_id: uuid.UUID) -> AssessmentsPage:
-    client = clinical_client(actor=actor, public_id=client_public_id)
+    client = clinical_client(actor=actor, public_id=client_public_id,
+                             category=RecordCategory.ASSESSMENTS)
     episodes = list(Episode.objects.filter(client=client).order_by("-opened_on"))
     found = {a.episode_id: a for a in Assessment.objects.filter(client=client)}
     audit_record(actor=actor, action=Action.LIST, purpose=Purpose.TREATMENT,
@@ -146,7 +156,7 @@ class AssessmentReading:
 
 def assessment_read(*, actor: Actor, public_id: uuid.UUID) -> AssessmentReading:
     assessment = _record_for(actor, Assessment.objects.select_related(
-        "episode", "author__user", "completed_by__user"), public_id)
+        "episode", "author__user", "completed_by__user"), public_id, RecordCategory.ASSESSMENTS)
     with crypto.key_cache():
         text = _readable(lambda: assessment_text(assessment))
         addenda = [ReadAddendum(a, _readable(lambda a=a: unseal(a, "body")))  # type: ignore[misc]
@@ -173,7 +183,8 @@ class DiagnosesPage:
 
 
 def diagnoses_page(*, actor: Actor, client_public_id: uuid.UUID) -> DiagnosesPage:
-    client = clinical_client(actor=actor, public_id=client_public_id)
+    client = clinical_client(actor=actor, public_id=client_public_id,
+                             category=RecordCategory.DIAGNOSES)
     diagnoses = list(Diagnosis.objects.filter(client=client).select_related("episode")
                      .order_by("-episode__opened_on", "rank", "-diagnosed_on"))
     audit_record(actor=actor, action=Action.LIST, purpose=Purpose.TREATMENT,
@@ -192,7 +203,8 @@ class DiagnosisReading:
 
 
 def diagnosis_read(*, actor: Actor, public_id: uuid.UUID) -> DiagnosisReading:
-    diagnosis = _record_for(actor, Diagnosis.objects.select_related("episode"), public_id)
+    diagnosis = _record_for(actor, Diagnosis.objects.select_related("episode"), public_id,
+                            RecordCategory.DIAGNOSES)
     changes = list(diagnosis.changes.select_related("changed_by__user").order_by("-revision"))
     audit_record(actor=actor, action=Action.READ, purpose=Purpose.TREATMENT, obj=diagnosis,
                  client=diagnosis.client, fields=["code", "rank", "status", "history"])
@@ -243,7 +255,8 @@ class SafetyPlanPage:
 
 
 def safety_plan_page(*, actor: Actor, client_public_id: uuid.UUID) -> SafetyPlanPage:
-    client = clinical_client(actor=actor, public_id=client_public_id)
+    client = clinical_client(actor=actor, public_id=client_public_id,
+                             category=RecordCategory.SAFETY_PLANS)
     versions = list(SafetyPlanVersion.objects.filter(client=client)
                     .select_related("written_by__user").order_by("-number"))
     current = None
@@ -261,7 +274,7 @@ def safety_plan_page(*, actor: Actor, client_public_id: uuid.UUID) -> SafetyPlan
 
 def safety_plan_version_read(*, actor: Actor, public_id: uuid.UUID) -> PlanReading:
     version = _record_for(actor, SafetyPlanVersion.objects.select_related("written_by__user"),
-                          public_id)
+                          public_id, RecordCategory.SAFETY_PLANS)
     latest = (SafetyPlanVersion.objects.filter(client=version.client)
               .order_by("-number").values_list("pk", flat=True).first())
     with crypto.key_cache():
@@ -290,7 +303,8 @@ class MedicationsPage:
 
 
 def medications_page(*, actor: Actor, client_public_id: uuid.UUID) -> MedicationsPage:
-    client = clinical_client(actor=actor, public_id=client_public_id)
+    client = clinical_client(actor=actor, public_id=client_public_id,
+                             category=RecordCategory.MEDICATIONS)
     rows = list(Medication.objects.filter(client=client)
                 .select_related("prescriber__user").order_by("name", "-started_on"))
     with crypto.key_cache():
@@ -319,7 +333,7 @@ class MedicationReading:
 
 def medication_read(*, actor: Actor, public_id: uuid.UUID) -> MedicationReading:
     medication = _record_for(actor, Medication.objects.select_related("prescriber__user"),
-                             public_id)
+                             public_id, RecordCategory.MEDICATIONS)
     notes = _readable(lambda: unseal(medication, "notes"))
     changes = list(medication.changes.select_related("changed_by__user").order_by("-revision"))
     audit_record(actor=actor, action=Action.READ, purpose=Purpose.TREATMENT, obj=medication,

@@ -117,11 +117,16 @@ def client_access(actor: Actor, client: Client) -> Access:
     return Access.CLINICAL if treating or emergency else baseline
 
 
+def is_withheld(actor: Actor, client: Client, category: RecordCategory) -> bool:
+    """A consent directive withholds this part of the client's record from the actor."""
+    return active_directives(actor).filter(client=client, category=category).exists()
+
+
 def can_view_category(actor: Actor, client: Client, category: RecordCategory) -> bool:
     """Clinical access, and no consent directive withholding this part of the record."""
     if client_access(actor, client) < Access.CLINICAL:
         return False
-    return not active_directives(actor).filter(client=client, category=category).exists()
+    return not is_withheld(actor, client, category)
 
 
 def can_break_glass(actor: Actor) -> bool:

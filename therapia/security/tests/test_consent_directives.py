@@ -135,3 +135,14 @@ def test_who_may_record_directives(personas: Personas, persona: str, status: int
     http = sign_in(HttpClient(), getattr(personas, persona).user)
     url = reverse("security:directives", args=[personas.dana.public_id])
     assert http.get(url).status_code == status
+
+
+def test_a_withheld_part_is_a_404_on_its_own_pages_only(personas: Personas) -> None:
+    withhold(personas, RecordCategory.DIAGNOSES, member=personas.trainee)
+    tara = sign_in(HttpClient(), personas.trainee.user)
+    alice = sign_in(HttpClient(), personas.owner.user)
+    diagnoses = reverse("clinical:diagnoses", args=[personas.dana.public_id])
+    medications = reverse("clinical:medications", args=[personas.dana.public_id])
+    assert tara.get(diagnoses).status_code == 404
+    assert tara.get(medications).status_code == 200
+    assert alice.get(diagnoses).status_code == 200
