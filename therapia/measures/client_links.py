@@ -3,7 +3,7 @@ its band, not free text) and any open risk alert. Care team (clinical access) on
 
 from __future__ import annotations
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from therapia.clients.contributions import ClientLink
@@ -17,10 +17,7 @@ from therapia.security.actor import Actor
 def links(actor: Actor, client: Client) -> list[ClientLink]:
     if not measures_policy.can_view_measures(actor, client):
         return []
-    try:
-        url = reverse("measures:questionnaires", args=[client.public_id])
-    except NoReverseMatch:  # until the project mounts measures/urls.py
-        return []
+    url = reverse("measures:questionnaires", args=[client.public_id])
     latest = (Administration.objects.filter(client=client, status=AdministrationStatus.COMPLETED)
               .select_related("custom_instrument").order_by("-completed_at").first())
     states = []
@@ -32,6 +29,8 @@ def links(actor: Actor, client: Client) -> list[ClientLink]:
     open_alerts = RiskAlert.objects.filter(client=client, status=AlertStatus.OPEN).count()
     if open_alerts:
         states.append(f"{open_alerts} open risk alert{'s' if open_alerts != 1 else ''}")
-    return [ClientLink(label="Questionnaires",
-                       url=url,
-                       note="; ".join(states) or "none yet", order=30)]
+    outcomes = reverse("measures_outcomes:outcomes", args=[client.public_id])
+    return [ClientLink(label="Questionnaires", url=url, note="; ".join(states) or "none yet",
+                       order=30),
+            ClientLink(label="Progress charts and outcomes", url=outcomes,
+                       note="on track or not, recovery, reliable change", order=31)]
