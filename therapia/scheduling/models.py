@@ -318,8 +318,9 @@ class TimeOff(BaseModel):
 
 
 class Attendance(BaseModel):
-    """One member's attendance at one group session. A member's record shows only their
-    own row: never who else was there."""
+    """One member's attendance at one group, couple or family session, linked to that
+    member's own episode (so the session counts towards it). A member's record shows only
+    their own row: never who else was there."""
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE,
                                     related_name="attendance")

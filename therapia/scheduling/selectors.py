@@ -71,13 +71,14 @@ def appointment_get_for(*, actor: Actor, public_id: uuid.UUID) -> Appointment:
 
 
 def attended_treatment_sessions(episode: Episode) -> int:
-    """Attended treatment sessions of the episode: its own sessions, and the group sessions
-    its client attended (counted per member). For the measurement engine's outcome rules."""
+    """Attended treatment sessions of the episode: its client's individual sessions, and the
+    group, couple and family sessions its client attended (each member's own Attendance row,
+    linked to that member's episode). For the measurement engine's outcome rules."""
     own = Appointment.objects.filter(episode=episode, purpose=SessionPurpose.TREATMENT,
-                                     status=Status.ATTENDED).exclude(kind=SessionKind.GROUP)
-    in_groups = Attendance.objects.filter(episode=episode, status=Status.ATTENDED,
-                                          appointment__purpose=SessionPurpose.TREATMENT)
-    return own.count() + in_groups.count()
+                                     status=Status.ATTENDED, kind=SessionKind.INDIVIDUAL)
+    with_others = Attendance.objects.filter(episode=episode, status=Status.ATTENDED,
+                                            appointment__purpose=SessionPurpose.TREATMENT)
+    return own.count() + with_others.count()
 
 
 def initials(given: str, family: str) -> str:

@@ -46,6 +46,10 @@ from therapia.scheduling.models import (
 from therapia.security.actor import Actor
 
 MAX_MINUTES = 8 * 60
+# Sessions with more than one client keep a row per member (Attendance), linked to that
+# member's own open episode: a couple or family session is treatment for each member with an
+# episode, and counts towards it (docs/decisions/0008-scheduling.md).
+PER_MEMBER_KINDS = frozenset({SessionKind.GROUP, SessionKind.COUPLE, SessionKind.FAMILY})
 SLOT_CONSTRAINT = "slot_no_double_booking"
 
 
@@ -273,7 +277,7 @@ def _write(actor: Actor, booking: Booking, *, series_id: int | None = None,
     appointment.save()
     appointment.clinicians.set(booking.clinicians)
     appointment.clients.set(booking.clients)
-    if booking.kind == SessionKind.GROUP:
+    if booking.kind in PER_MEMBER_KINDS:
         Attendance.objects.bulk_create(
             Attendance(appointment=appointment, client=client, episode=open_episode_of(client))
             for client in booking.clients)
@@ -412,10 +416,25 @@ def attendance_record(*, actor: Actor, appointment: Appointment, status: str,
         raise ValidationError({"reason": "Choose a reason from the list."})
     _transition(stored, status, reason=reason, when=when)
     _audit(actor, Action.UPDATE, stored, stored.clients.all(), ["status", "cancel_reason"])
+    if stored.kind in (SessionKind.COUPLE, SessionKind.FAMILY):
+        _members_follow(stored, status, reason)
     if status == Status.ATTENDED and stored.kind != SessionKind.GROUP:
         for client in stored.clients.all():
             _episode_attended(actor, client, stored)
     return stored
+
+
+def _members_follow(appointment: Appointment, status: str, reason: str) -> None:
+    """A couple or family session is attended (or not) by everyone in it: each member's row
+    takes the session's outcome, and a row booked before the member's episode was opened is
+    linked to the episode now open."""
+    for row in appointment.attendance.select_for_update().exclude(status__in=CANCELLED):
+        row.status, row.cancel_reason = status, reason
+        fields = ["status", "cancel_reason", "updated_at"]
+        if row.episode_id is None:
+            row.episode = open_episode_of(row.client)
+            fields.append("episode")
+        row.save(update_fields=fields)
 
 
 @transaction.atomic
@@ -437,7 +456,11 @@ def group_attendance_record(*, actor: Actor, appointment: Appointment, client: C
         status = Status.CANCELLED_LATE
     row.status = status
     row.cancel_reason = "" if status == Status.ATTENDED else reason
-    row.save(update_fields=["status", "cancel_reason", "updated_at"])
+    fields = ["status", "cancel_reason", "updated_at"]
+    if row.episode_id is None and status == Status.ATTENDED:  # booked before it was opened
+        row.episode = open_episode_of(client)
+        fields.append("episode")
+    row.save(update_fields=fields)
     if status in CANCELLED:  # the member no longer holds the time
         appointment.clients.remove(client)
         sync_slots([appointment.pk])

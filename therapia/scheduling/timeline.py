@@ -1,5 +1,6 @@
-"""Sessions on an episode's timeline: the client's own sessions, and group sessions shown
-by the group's name and this member's attendance only (never who else came)."""
+"""Sessions on an episode's timeline: the client's own sessions, group sessions shown by the
+group's name, and couple and family sessions by their type, each with this member's
+attendance only (never who else came)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def events(actor: Actor, episode: Episode) -> Iterable[TimelineEvent]:
     ]
     found += [
         TimelineEvent(when=row.appointment.starts_at, kind="session",
-                      title=f"Group session ({_group_name(row)}): {labels[row.status].lower()}",
+                      title=f"{_with_others(row)}: {labels[row.status].lower()}",
                       url=reverse("scheduling:session", args=[row.appointment.public_id]))
         for row in Attendance.objects.filter(episode=episode).select_related(
             "appointment__group")
@@ -35,6 +36,10 @@ def events(actor: Actor, episode: Episode) -> Iterable[TimelineEvent]:
     return found
 
 
-def _group_name(row: Attendance) -> str:
+def _with_others(row: Attendance) -> str:
+    """'Group session (its name)', or 'Couple session' / 'Family session': a unit's name is
+    often the other members' family name, so it is left out."""
     group = row.appointment.group
-    return group.name if group else "group"
+    if group is not None:
+        return f"Group session ({group.name})"
+    return f"{row.appointment.get_kind_display()} session"

@@ -31,6 +31,7 @@ from therapia.scheduling.models import Series as SeriesRow
 from therapia.scheduling.series import FORTNIGHTLY as FORTNIGHTLY_RULE
 from therapia.scheduling.series import WEEKLY as WEEKLY_RULE
 from therapia.scheduling.services import sync_slots
+from therapia.scheduling.unit_attendance import insert_unit_attendance
 from therapia.seeding.bulk import base_columns, insert_rows, reserve_ids
 from therapia.seeding.calendar import FIRST_WEEK, LAST_WEEK, local_datetime, session_day
 from therapia.seeding.clients import Cadence, ClientPlan
@@ -200,6 +201,7 @@ def insert_appointments(rng: random.Random, series: list[Series], links: Links, 
                for pk, occurrence in zip(ids, planned, strict=True)
                for index in occurrence.series.clients))
     _insert_group_attendance(rng, ids, planned, links, today=today, now=now)
+    insert_unit_attendance(links.practice)  # couple and family members' own rows
     upcoming = Appointment.objects.filter(practice=links.practice, ends_at__gt=now)
     sync_slots(list(upcoming.values_list("pk", flat=True)))
     return len(planned)
