@@ -211,8 +211,8 @@ class Appointment(BaseModel):
             models.UniqueConstraint(fields=["series", "occurrence_start"],
                                     name="appointment_occurrence_once"),
             models.CheckConstraint(
-                condition=Q(cancel_reason="") | Q(status__in=[
-                    *(s.value for s in CANCELLED), Status.DID_NOT_ATTEND.value]),
+                condition=Q(cancel_reason="") | Q(status__in=[  # sorted: a stable migration
+                    *sorted(s.value for s in CANCELLED), Status.DID_NOT_ATTEND.value]),
                 name="reason_only_when_not_held",
             ),
             models.CheckConstraint(

@@ -151,7 +151,7 @@ def _describe_clash(booking: Booking, exclude: int | None) -> str | None:
 
 def _check_availability(booking: Booking, zone: zoneinfo.ZoneInfo) -> None:
     """Refuse a session outside a clinician's working hours or during their time off.
-    (Decision: refuse rather than warn — docs/decisions/0006-scheduling.md.)"""
+    (Decision: refuse rather than warn — docs/decisions/0008-scheduling.md.)"""
     local_start, local_end = booking.starts_at.astimezone(zone), booking.ends_at.astimezone(zone)
     ids = [clinician.pk for clinician in booking.clinicians]
     hours: dict[int, list[WorkingHours]] = {}

@@ -5,8 +5,9 @@
 - A clinician (also a trainee or supervisor) sees and manages the sessions they run and
   those of clients on their care team.
 - A researcher sees no session.
-A group's roster (who the members are) is seen by its facilitators and by the owner and
-front desk only where the client's record is theirs to see anyway (demographics level).
+A group's roster (who the members are) is seen by its facilitators and the practice owner
+only (GR-2): the front desk books and records that a group session took place, never who
+was in it.
 """
 
 from __future__ import annotations

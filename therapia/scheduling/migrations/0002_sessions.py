@@ -224,7 +224,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='appointment',
-            constraint=models.CheckConstraint(condition=models.Q(('cancel_reason', ''), ('status__in', ['cancelled_late', 'cancelled_clinician', 'cancelled_client', 'did_not_attend']), _connector='OR'), name='reason_only_when_not_held'),
+            constraint=models.CheckConstraint(condition=models.Q(('cancel_reason', ''), ('status__in', ['cancelled_client', 'cancelled_clinician', 'cancelled_late', 'did_not_attend']), _connector='OR'), name='reason_only_when_not_held'),
         ),
         migrations.AddField(
             model_name='slot',
