@@ -120,10 +120,14 @@ def _tell_reviewers(actor: Actor, client: Client) -> None:
     primary = Membership.objects.filter(
         care_assignments__client=client, care_assignments__role=CareRole.PRIMARY,
         care_assignments__ended_on__isnull=True)
-    officers = Membership.objects.filter(practice=actor.practice, role=Role.OWNER,
-                                         is_active=True)
-    notify(recipients=[*primary, *officers], url=reverse("security:reviews"),
+    officers = list(Membership.objects.filter(practice=actor.practice, role=Role.OWNER,
+                                              is_active=True))
+    notify(recipients=officers, url=reverse("security:reviews"),
            title="Emergency access to a client's record was used: please review it")
+    # The primary clinician sees who looked, in the client's access report.
+    notify(recipients=[m for m in primary if m not in officers],
+           url=reverse("audit:client_access", args=[client.public_id]),
+           title="Someone used emergency access to your client's record")
 
 
 def remember(session: SessionBase, grants: list[AccessOverride]) -> None:

@@ -71,8 +71,11 @@ def emergency_access_page(request: AuthedRequest,
                 raise Http404("Not available") from error
             else:
                 emergency_access.remember(request.session, grants)
-                messages.warning(request, "Emergency access is on for this client. It ends in "
-                                 "a few hours and the privacy officer will review it.")
+                if grants:
+                    messages.warning(request, "Emergency access is on for this client. It ends "
+                                     "in a few hours and the privacy officer will review it.")
+                else:
+                    messages.info(request, "You can already see this client's record.")
                 return redirect("clients:overview", public_id=client.public_id)
     status = 422 if form.errors else 200
     return render(request, "security/emergency_access.html",
