@@ -27,6 +27,15 @@ def directives_for(actor: Actor, client: Client) -> QuerySet[ConsentDirective]:
         "blocked_membership__user", "recorded_by__user")
 
 
+def directives_page(actor: Actor, client: Client) -> list[ConsentDirective]:
+    """The client's instructions, for the page that lists them; the read is audited."""
+    found = list(directives_for(actor, client))
+    audit_record(actor=actor, action=Action.LIST, purpose=Purpose.TREATMENT,
+                 object_type=ConsentDirective._meta.label, client=client,
+                 fields=["category", "blocked", "starts_on", "ends_on", "revoked_at"])
+    return found
+
+
 @transaction.atomic
 def directive_record(*, actor: Actor, client: Client, category: str,
                      blocked_membership: Membership | None, blocked_role: str,

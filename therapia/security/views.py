@@ -141,7 +141,7 @@ def directives(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
             messages.success(request, "The client's instruction is recorded and in force.")
             return redirect("security:directives", public_id=client.public_id)
     context = {"client": client, "form": form, "nav": "clients",
-               "directives": consent_directives.directives_for(request.actor, client)}
+               "directives": consent_directives.directives_page(request.actor, client)}
     return render(request, "security/directives.html", context, status=422 if form.errors else 200)
 
 

@@ -125,7 +125,11 @@ def test_the_directive_form_refuses_bad_input_beside_the_field(personas: Persona
     created = alice.post(url, {"category": "notes", "blocked_role": "trainee",
                                "starts_on": "2026-01-02"})
     assert created.status_code == 302
-    assert AuditEvent.objects.filter(object_type="security.ConsentDirective").exists()
+    assert AuditEvent.objects.filter(object_type="security.ConsentDirective",
+                                     action="create").exists()
+    assert alice.get(url).status_code == 200
+    assert AuditEvent.objects.filter(object_type="security.ConsentDirective", action="list",
+                                     client_id=personas.dana.pk).exists()
 
 
 @pytest.mark.parametrize(("persona", "status"), [
