@@ -250,6 +250,8 @@ def seed_clinical(practice: Practice, *, rng: random.Random, today: dt.date) -> 
     plans: list[SafetyPlanVersion] = []
     shown: dict[int, Presentation] = {}
     with crypto.key_cache():
+        crypto.preload_keys(list({e.client_id: e.client for e in episodes}.values()),
+                            crypto.KeyClass.CLINICAL)
         for episode in episodes:
             client = episode.client
             author = members.get(primaries.get(client.pk, 0))

@@ -12,10 +12,8 @@ A few clients who began in the six months shown also had an earlier episode, dis
 a year or more before. Waits are drawn so that most clients start within 6 weeks, some
 within 18 and a few later (the waiting-time report has something to show).
 
-Reasons for referral are clinical text and are encrypted per client; creating a client's
-data key costs a few queries, so a large practice gets written reasons for its first
-REASONS_CAP clients only (the others' referrals have no written reason, as self-referrals
-often do not).
+Reasons for referral are clinical text, encrypted under each client's data key; the keys
+are created in bulk first (crypto.preload_keys), so every referral has a written reason.
 """
 
 from __future__ import annotations
@@ -43,7 +41,6 @@ from therapia.seeding.calendar import FIRST_WEEK, session_day
 from therapia.seeding.clients import ClientPlan
 from therapia.seeding.slots import Series
 
-REASONS_CAP = 150
 SECOND_EPISODE_EVERY = 12  # of clients who began in the six months shown: one in twelve
 SOURCES = (
     (ReferralSource.SELF, 34), (ReferralSource.PRIMARY_CARE, 38),
@@ -152,7 +149,6 @@ def plan_episodes(rng: random.Random, plans: list[ClientPlan], clients: list[Cli
         course = course_of(plan, by_client.get(plan.index, []), today)
         urgency = rng.choices((Urgency.ROUTINE, Urgency.SOON, Urgency.URGENT),
                               weights=(75, 20, 5))[0]
-        reason = plan.index < REASONS_CAP
         anchor = course.first or today - dt.timedelta(days=rng.randint(3, 60))
         received = max(anchor - dt.timedelta(days=_wait_days(rng, urgency)),
                        client.date_of_birth)
@@ -165,7 +161,7 @@ def plan_episodes(rng: random.Random, plans: list[ClientPlan], clients: list[Cli
         episode = Episode(practice=client.practice, client=client, opened_on=received,
                           status=EpisodeStatus.WAITING)
         episode.referral = _referral(rng, rows, client, received=received, urgency=urgency,
-                                     by=by, reason=reason)
+                                     by=by, reason=True)
         if course.first and course.first < today:
             episode.status, episode.assessed_on = EpisodeStatus.ASSESSMENT, course.first
         if course.second and course.second < today and episode.assessed_on:
@@ -212,6 +208,7 @@ def seed_episodes(rng: random.Random, plans: list[ClientPlan], clients: list[Cli
     rows, current = plan_episodes(rng, plans, clients, series=series,
                                   by=memberships["front_desk"], today=today)
     with crypto.key_cache():
+        crypto.preload_keys([client for _, client, _ in rows.reasons], crypto.KeyClass.CLINICAL)
         for referral, client, text in rows.reasons:
             referral.reason = referral_reason_ciphertext(referral=referral, client=client,
                                                          text=text)

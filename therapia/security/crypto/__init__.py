@@ -17,6 +17,7 @@ from therapia.security.crypto.envelope import (
     decrypt_text,
     encrypt_text,
     key_cache,
+    preload_keys,
 )
 from therapia.security.crypto.fields import seal, seal_bytes, unseal, unseal_bytes
 from therapia.security.keyring import KeyClass
@@ -28,6 +29,7 @@ __all__ = [
     "decrypt_text",
     "encrypt_text",
     "key_cache",
+    "preload_keys",
     "seal",
     "seal_bytes",
     "unseal",

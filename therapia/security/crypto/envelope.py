@@ -90,6 +90,34 @@ def associated_data(*, key_class: str, model_label: str, record_id: uuid.UUID | 
     return b"".join(len(part).to_bytes(2, "big") + part for part in encoded)
 
 
+def preload_keys(clients: list[Client], key_class: KeyClass) -> None:
+    """Load (creating where missing) the data keys of many clients at once, into the
+    current key_cache: two queries and one bulk insert instead of one or two queries per
+    client. For bulk writers such as the demo seeder; call inside key_cache()."""
+    cache = _cache.get()
+    if cache is None:
+        raise RuntimeError("preload_keys needs an active key_cache()")
+    store = keyring.provider(key_class)
+    by_pk = {client.pk: client for client in clients}
+    have = {row.client_id for row in ClientDataKey.objects.filter(
+        client_id__in=by_pk, key_class=key_class).only("client_id")}
+    fresh: dict[int, bytes] = {}
+    rows = []
+    for pk in by_pk.keys() - have:
+        fresh[pk] = AESGCM.generate_key(bit_length=256)
+        wrapped = store.wrap(fresh[pk], key_context(by_pk[pk].public_id, key_class))
+        rows.append(ClientDataKey(client_id=pk, key_class=key_class, wrapped_key=wrapped.blob,
+                                  master_key_id=wrapped.key_id))
+    ClientDataKey.objects.bulk_create(rows, batch_size=1000)
+    for pk, dek in fresh.items():
+        cache[(pk, str(key_class))] = AESGCM(dek)
+    for row in ClientDataKey.objects.filter(client_id__in=have, key_class=key_class,
+                                            destroyed_at__isnull=True):
+        context = key_context(by_pk[row.client_id].public_id, key_class)
+        cache[(row.client_id, str(key_class))] = AESGCM(
+            store.unwrap(bytes(row.wrapped_key), context))
+
+
 def _aead(client: Client, key_class: KeyClass, *, create: bool) -> AESGCM:
     cache = _cache.get()
     slot = (client.pk, str(key_class))
