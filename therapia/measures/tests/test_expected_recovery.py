@@ -25,8 +25,7 @@ from therapia.measures.expected_recovery import (
     session_term,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
-METAPSY = ROOT.parent / "shared" / "reference-data" / "metapsy" / "depression-psyctr" / "data.csv"
+METAPSY = Path(__file__).parent / "reference_data" / "metapsy" / "depression_psyctr.csv"
 
 # Three bands far enough apart (intake SD about 2.6) that an episode's observed intake falls in
 # the band that generated it.
@@ -209,7 +208,6 @@ def metapsy_phq9_arms():
     return [arm[2:] for arm in arms]
 
 
-@pytest.mark.skipif(not METAPSY.exists(), reason=f"Metapsy data not at {METAPSY}")
 def test_default_parameters_come_from_metapsy():
     arms = metapsy_phq9_arms()
     assert len(arms) == 85

@@ -1,6 +1,6 @@
 """`therapia outcomes classify` on the datasets of the R package clinicalsignificance
-(../shared/reference-data/clinicalsignificance, MANIFEST.md), reproducing the classifications the
-package publishes in its test snapshots (pedscience/clinicalsignificance tests/testthat/_snaps/
+(reference_data/clinicalsignificance; sources in reference_data/README.md), reproducing the
+classifications the package publishes in its test snapshots (pedscience/clinicalsignificance tests/testthat/_snaps/
 clinical_significance.md, cs_distribution.md, cs_combined.md) [measures.md S1].
 """
 
@@ -16,11 +16,9 @@ import pytest
 
 from therapia import cli
 
-ROOT = Path(__file__).resolve().parents[3]
-DATA = ROOT.parent / "shared" / "reference-data" / "clinicalsignificance"
+DATA = Path(__file__).parent / "reference_data" / "clinicalsignificance"
 THERAPIA = Path(sys.executable).parent / "therapia"
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"reference data not at {DATA}")
 
 
 def classify(capsys, *args: str) -> dict:

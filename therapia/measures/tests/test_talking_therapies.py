@@ -1,6 +1,6 @@
 """NHS Talking Therapies rules: the threshold edges of measures.md §4 T9, and the rate definitions
 checked against NHS Digital's published national figures (measures.md §2.4 worked numbers, and
-../shared/reference-data/nhs_talking_therapies/england_key_measures_by_year.csv, OGL v3.0).
+reference_data/nhs_talking_therapies/england_key_measures_by_year.csv, OGL v3.0).
 
 The parquet files beside that CSV need pyarrow, which the project does not install; the CSV was
 derived from them (MANIFEST.md), so these tests read the CSV only.
@@ -25,9 +25,8 @@ from therapia.measures.talking_therapies import (
     outcome_rates,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
 KEY_MEASURES = (
-    ROOT.parent / "shared" / "reference-data" / "nhs_talking_therapies"
+    Path(__file__).parent / "reference_data" / "nhs_talking_therapies"
     / "england_key_measures_by_year.csv"
 )
 
@@ -204,7 +203,6 @@ def key_measures() -> dict[str, dict[str, dict[str, str]]]:
 YEARS = ["2017-18", "2018-19", "2019-20", "2020-21", "2021-22", "2022-23", "2023-24", "2024-25"]
 
 
-@pytest.mark.skipif(not KEY_MEASURES.exists(), reason=f"reference data not at {KEY_MEASURES}")
 @pytest.mark.parametrize("year", YEARS)
 def test_national_rates_reproduce_from_published_counts(year):
     """Every published England percentage, 2017-18 to 2024-25, from the published counts with our
@@ -242,7 +240,6 @@ def test_national_rates_reproduce_from_published_counts(year):
     assert 0 < rest < 0.02 * counts.finished_course_treatment
 
 
-@pytest.mark.skipif(not KEY_MEASURES.exists(), reason=f"reference data not at {KEY_MEASURES}")
 def test_recovery_denominator_is_finished_minus_not_at_caseness():
     """The published `at_caseness` count (all referrals) is not the recovery denominator: for
     2017-18, 263,295 / 517,393 rounds to 50.9%, but NHS Digital publishes 50.8% =
