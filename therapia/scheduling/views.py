@@ -3,7 +3,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -238,17 +241,16 @@ def session_move(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
                   _session_context(request, appointment, move_form=form), status=422)
 
 
-@staff_view
-@require_POST
-def session_cancel(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
-    actor = request.actor
-    appointment = selectors.appointment_get_for(actor=actor, public_id=public_id)
-    form = CancelForm(request.POST, prefix="cancel")
+def _session_action(request: AuthedRequest, public_id: uuid.UUID, form_class: type[forms.Form],
+                    prefix: str, act: Callable[[Appointment, dict[str, Any]], object]
+                    ) -> HttpResponse:
+    """A form posted from a session's page: the service runs, or the page comes back with
+    the form's errors (422)."""
+    appointment = selectors.appointment_get_for(actor=request.actor, public_id=public_id)
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            services.appointment_cancel(actor=actor, appointment=appointment,
-                                        by_client=form.cleaned_data["by"] == "client",
-                                        reason=form.cleaned_data["reason"])
+            act(appointment, form.cleaned_data)
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as error:
@@ -256,28 +258,26 @@ def session_cancel(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse
         else:
             return _changed(request, public_id)
     return render(request, "scheduling/session.html",
-                  _session_context(request, appointment, cancel_form=form), status=422)
+                  _session_context(request, appointment, **{f"{prefix}_form": form}),
+                  status=422)
+
+
+@staff_view
+@require_POST
+def session_cancel(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _session_action(request, public_id, CancelForm, "cancel", lambda appointment, data:
+                           services.appointment_cancel(
+                               actor=request.actor, appointment=appointment,
+                               by_client=data["by"] == "client", reason=data["reason"]))
 
 
 @staff_view
 @require_POST
 def session_attendance(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
-    actor = request.actor
-    appointment = selectors.appointment_get_for(actor=actor, public_id=public_id)
-    form = AttendanceForm(request.POST, prefix="attendance")
-    if form.is_valid():
-        try:
-            services.attendance_record(actor=actor, appointment=appointment,
-                                       status=form.cleaned_data["status"],
-                                       reason=form.cleaned_data["reason"])
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        else:
-            return _changed(request, public_id)
-    return render(request, "scheduling/session.html",
-                  _session_context(request, appointment, attendance_form=form), status=422)
+    return _session_action(request, public_id, AttendanceForm, "attendance",
+                           lambda appointment, data: services.attendance_record(
+                               actor=request.actor, appointment=appointment,
+                               status=data["status"], reason=data["reason"]))
 
 
 @staff_view
