@@ -1,7 +1,8 @@
 """`therapia outcomes classify` on the datasets of the R package clinicalsignificance
 (reference_data/clinicalsignificance; sources in reference_data/README.md), reproducing the
-classifications the package publishes in its test snapshots (pedscience/clinicalsignificance tests/testthat/_snaps/
-clinical_significance.md, cs_distribution.md, cs_combined.md) [measures.md S1].
+classifications the package publishes in its test snapshots (pedscience/clinicalsignificance
+tests/testthat/_snaps/clinical_significance.md, cs_distribution.md, cs_combined.md)
+[measures.md S1].
 """
 
 from __future__ import annotations
