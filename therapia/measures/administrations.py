@@ -465,6 +465,7 @@ def administration_submit(*, administration: Administration, items: list[Any],
                  fields=[*SCORE_FIELDS, "entry_mode"])
     if result.risk_flags:
         alerts.alert_raise(administration=locked, now=moment)
+    _check_track_after_commit(locked)
     return Submitted(locked, result, duplicate=False)
 
 
@@ -505,7 +506,15 @@ def administration_enter_paper(
                  client=client, fields=[*SCORE_FIELDS, "entry_mode", "entered_by"])
     if result.risk_flags:
         alerts.alert_raise(administration=locked, now=moment, raised_by=actor)
+    _check_track_after_commit(locked)
     return Submitted(locked, result, duplicate=False)
+
+
+def _check_track_after_commit(administration: Administration) -> None:
+    """Whether the client has gone off track is checked once the score is stored."""
+    from therapia.measures.track_alerts import check_track
+
+    transaction.on_commit(partial(check_track.enqueue, administration.pk))
 
 
 def expire_due(now: dt.datetime | None = None) -> int:
