@@ -10,10 +10,16 @@ task after the submission commits, so a client's submission never waits for a cu
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from django.db import transaction
 from django.urls import reverse
 from django_tasks import task
 
 from therapia.accounts.notifications import notify
+from therapia.audit.context import current_origin, origin
+from therapia.audit.models import Action, Purpose
+from therapia.audit.services import audit_record
 from therapia.measures import library, trajectory
 from therapia.measures.alerts import primary_clinician
 from therapia.measures.expected_recovery import ExpectedRecoveryCurve, check_on_track
@@ -50,9 +56,16 @@ def went_off_track(administration: Administration) -> bool:
 
 @task()
 def check_track(administration_id: int) -> bool:
-    administration = (Administration.objects.select_related("client")
+    administration = (Administration.objects.select_related("client", "practice")
                       .filter(pk=administration_id).first())
-    if administration is None or not went_off_track(administration):
+    if administration is None:
+        return False
+    with transaction.atomic(), origin(replace(current_origin(), job="not-on-track check")):
+        # A background read of the client's scores leaves its audit row like any other.
+        audit_record(actor=None, action=Action.READ, purpose=Purpose.TREATMENT,
+                     object_type=Administration._meta.label, client=administration.client,
+                     practice=administration.practice, fields=["total", "completed_at"])
+    if not went_off_track(administration):
         return False
     clinician = primary_clinician(administration.client_id)
     if clinician is None:

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 
 from therapia.accounts.models import Notification
+from therapia.audit.models import AuditEvent
 from therapia.core.testing import Personas
 from therapia.measures import administrations
 from therapia.measures.tests.linkdata import open_episode
@@ -41,6 +42,9 @@ def test_going_off_track_is_flagged_once_then_again_after_recovering(
     enter(personas, WORSE_24, django_capture_on_commit_callbacks)
     assert told(personas) == 2
     assert all("PHQ" not in m.body and "Dana" not in m.body for m in mail.outbox)
+    checks = AuditEvent.objects.filter(actor_label="system:not-on-track check",
+                                       client_id=personas.dana.pk, action="read")
+    assert checks.count() == 5  # one audited read of the scores per check
 
 
 def test_improving_as_expected_is_not_flagged(
