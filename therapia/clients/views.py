@@ -67,8 +67,7 @@ def client_overview(request: AuthedRequest, public_id: uuid.UUID) -> HttpRespons
 def client_create(request: AuthedRequest) -> HttpResponse:
     if not policy.can_create_client(request.actor):
         return render(request, "core/not_allowed.html", status=403)
-    token = idempotency.parse_token(request.POST.get("form_token"))
-    earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+    earlier = idempotency.earlier_result(request)
     if earlier:
         return redirect("clients:overview", public_id=earlier)
     form = ClientForm(request.POST or None)
@@ -76,14 +75,13 @@ def client_create(request: AuthedRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 client = services.client_create(actor=request.actor, data=form.cleaned_data)
-                idempotency.remember(token=token, user_id=request.user.pk,
-                                     result_public_id=client.public_id)
+                idempotency.remember_submission(request, result_public_id=client.public_id)
         except idempotency.DuplicateSubmission:
-            earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+            earlier = idempotency.earlier_result(request)
             return redirect("clients:overview", public_id=earlier)
         return redirect("clients:overview", public_id=client.public_id)
     status = 422 if form.errors else 200
-    form_token = request.POST.get("form_token") or idempotency.new_token()
+    form_token = idempotency.form_token(request)
     return render(request, "clients/client_form.html",
                   {"form": form, "form_token": form_token, "nav": "clients"}, status=status)
 
@@ -190,8 +188,7 @@ def referral_create(request: AuthedRequest) -> HttpResponse:
     """A referral for someone new: the client's details and the referral on one form."""
     if not episode_policy.can_register_referral(request.actor):
         return render(request, "core/not_allowed.html", status=403)
-    token = idempotency.parse_token(request.POST.get("form_token"))
-    earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+    earlier = idempotency.earlier_result(request)
     if earlier:
         return redirect("clients:overview", public_id=earlier)
     form = ClientForm(request.POST or None)
@@ -202,18 +199,17 @@ def referral_create(request: AuthedRequest) -> HttpResponse:
                 client = services.client_create(actor=request.actor, data=form.cleaned_data)
                 services.referral_register(actor=request.actor, client=client,
                                            **referral_form.cleaned_data)
-                idempotency.remember(token=token, user_id=request.user.pk,
-                                     result_public_id=client.public_id)
+                idempotency.remember_submission(request, result_public_id=client.public_id)
         except ValidationError as error:
             _add_errors(referral_form, error)
         except idempotency.DuplicateSubmission:
-            earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+            earlier = idempotency.earlier_result(request)
             return redirect("clients:overview", public_id=earlier)
         else:
             messages.success(request, "Referral registered: the client is on the waiting list.")
             return redirect("clients:overview", public_id=client.public_id)
     status = 422 if form.errors or referral_form.errors else 200
-    form_token = request.POST.get("form_token") or idempotency.new_token()
+    form_token = idempotency.form_token(request)
     return render(request, "clients/referral_form.html",
                   {"form": form, "referral_form": referral_form, "form_token": form_token,
                    "nav": "clients"}, status=status)
@@ -226,8 +222,7 @@ def referral_add(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     client = selectors.client_get_for(actor=request.actor, public_id=public_id)
     if not episode_policy.can_register_referral(request.actor, client):
         return render(request, "core/not_allowed.html", status=403)
-    token = idempotency.parse_token(request.POST.get("form_token"))
-    if idempotency.previous_result(token=token, user_id=request.user.pk):
+    if idempotency.earlier_result(request):
         return redirect("clients:overview", public_id=public_id)
     referral_form = ReferralForm(request.POST or None)
     if request.method == "POST" and referral_form.is_valid():
@@ -235,8 +230,7 @@ def referral_add(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
             with transaction.atomic():
                 referral = services.referral_register(actor=request.actor, client=client,
                                                       **referral_form.cleaned_data)
-                idempotency.remember(token=token, user_id=request.user.pk,
-                                     result_public_id=referral.public_id)
+                idempotency.remember_submission(request, result_public_id=referral.public_id)
         except ValidationError as error:
             _add_errors(referral_form, error)
         except idempotency.DuplicateSubmission:
@@ -245,7 +239,7 @@ def referral_add(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
             messages.success(request, "Referral registered: the client is on the waiting list.")
             return redirect("clients:overview", public_id=public_id)
     status = 422 if referral_form.errors else 200
-    form_token = request.POST.get("form_token") or idempotency.new_token()
+    form_token = idempotency.form_token(request)
     open_episode = client.episodes.exclude(status=EpisodeStatus.DISCHARGED).first()
     return render(request, "clients/referral_form.html",
                   {"referral_form": referral_form, "client": client, "form_token": form_token,

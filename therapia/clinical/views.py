@@ -48,23 +48,13 @@ def _parse_uuid(raw: str | None) -> uuid.UUID | None:
 def _once(request: AuthedRequest, create: Callable[[], uuid.UUID]) -> uuid.UUID:
     """Run `create` once per form token; a retried submission gets what the first one
     made. ValidationError and PermissionDenied from `create` pass through (nothing saved)."""
-    token = idempotency.parse_token(request.POST.get("form_token"))
     try:
         with transaction.atomic():
             made = create()
-            idempotency.remember(token=token, user_id=request.user.pk, result_public_id=made)
+            idempotency.remember_submission(request, result_public_id=made)
     except idempotency.DuplicateSubmission:
-        made = idempotency.previous_result(token=token, user_id=request.user.pk) or made
+        made = idempotency.earlier_result(request) or made
     return made
-
-
-def _earlier(request: AuthedRequest) -> uuid.UUID | None:
-    token = idempotency.parse_token(request.POST.get("form_token"))
-    return idempotency.previous_result(token=token, user_id=request.user.pk)
-
-
-def _form_token(request: AuthedRequest) -> str:
-    return request.POST.get("form_token") or idempotency.new_token()
 
 
 # ---------------------------------------------------------------------------- assessment
@@ -106,7 +96,7 @@ def assessment(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     reading = selectors.assessment_read(actor=request.actor, public_id=public_id)
     record = reading.assessment
     context = {"r": reading, "a": record, "client": record.client, "nav": "clients",
-               "addendum_form": AddendumForm(), "form_token": _form_token(request)}
+               "addendum_form": AddendumForm(), "form_token": idempotency.form_token(request)}
     if request.method == "POST" and not reading.can_edit:
         context["refused"] = ("This assessment is completed and signed: it cannot be "
                               "changed. Add an addendum below to correct or add to it.")
@@ -163,7 +153,7 @@ def _add_field_errors(form: AssessmentForm | DiagnosisForm | DiagnosisEditForm
 def assessment_addendum(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     reading = selectors.assessment_read(actor=request.actor, public_id=public_id)
     record = reading.assessment
-    if _earlier(request):
+    if idempotency.earlier_result(request):
         return redirect("clinical:assessment", public_id=record.public_id)
     form = AddendumForm(request.POST)
     status = 422
@@ -182,7 +172,8 @@ def assessment_addendum(request: AuthedRequest, public_id: uuid.UUID) -> HttpRes
             return redirect("clinical:assessment", public_id=record.public_id)
     return render(request, "clinical/assessment.html",
                   {"r": reading, "a": record, "client": record.client, "nav": "clients",
-                   "addendum_form": form, "form_token": _form_token(request)}, status=status)
+                   "addendum_form": form, "form_token": idempotency.form_token(request)},
+                  status=status)
 
 
 # ----------------------------------------------------------------------------- diagnoses
@@ -203,7 +194,7 @@ def diagnoses(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     page = selectors.diagnoses_page(actor=request.actor, client_public_id=public_id)
     if request.method == "POST" and not page.can_write:
         raise Http404("No such client")
-    earlier = _earlier(request) if request.method == "POST" else None
+    earlier = idempotency.earlier_result(request) if request.method == "POST" else None
     if earlier:
         return redirect("clinical:diagnosis", public_id=earlier)
     open_episode = next((e for e in page.episodes if e.is_open), None)
@@ -242,7 +233,7 @@ def diagnoses(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
             status = 422
     context = {"page": page, "client": page.client, "form": form, "results": results,
                "searched": request.method == "POST" and request.POST.get("action") == "search",
-               "open_episode": open_episode, "form_token": _form_token(request),
+               "open_episode": open_episode, "form_token": idempotency.form_token(request),
                "nav": "clients"}
     return render(request, "clinical/diagnoses.html", context, status=status)
 
@@ -307,7 +298,7 @@ def safety_plan(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     page = selectors.safety_plan_page(actor=request.actor, client_public_id=public_id)
     if request.method == "POST" and not page.can_write:
         raise Http404("No such client")
-    earlier = _earlier(request) if request.method == "POST" else None
+    earlier = idempotency.earlier_result(request) if request.method == "POST" else None
     if earlier:
         return redirect("clinical:safety_plan_version", public_id=earlier)
     based_on = page.versions[0].number if page.versions else 0
@@ -336,7 +327,7 @@ def safety_plan(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     lines = crisis_lines_for(request.actor.practice.jurisdiction)
     return render(request, "clinical/safety_plan.html",
                   {"page": page, "client": page.client, "form": form, "crisis_lines": lines,
-                   "form_token": _form_token(request), "nav": "clients"}, status=status)
+                   "form_token": idempotency.form_token(request), "nav": "clients"}, status=status)
 
 
 @never_cache
@@ -408,7 +399,7 @@ def medications(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
                            "refused": "Only a clinician with prescribing authority on the "
                                       "care team can change the medication list."},
                           status=403)
-        if _earlier(request):
+        if idempotency.earlier_result(request):
             return redirect("clinical:medications", public_id=page.client.public_id)
     if page.can_change:
         form = MedicationForm(request.POST or None, prescribers=_prescribers(page.client),
@@ -427,7 +418,7 @@ def medications(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
                 return redirect("clinical:medications", public_id=page.client.public_id)
     return render(request, "clinical/medications.html",
                   {"page": page, "client": page.client, "form": form,
-                   "form_token": _form_token(request), "nav": "clients"}, status=status)
+                   "form_token": idempotency.form_token(request), "nav": "clients"}, status=status)
 
 
 @never_cache

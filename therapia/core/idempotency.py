@@ -8,10 +8,15 @@ existing record instead of creating a second one.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 
 from therapia.core.models import SubmittedForm
+
+if TYPE_CHECKING:
+    from therapia.core.http import AuthedRequest
 
 
 def new_token() -> str:
@@ -23,6 +28,22 @@ def parse_token(raw: str | None) -> uuid.UUID | None:
         return uuid.UUID(str(raw))
     except ValueError:
         return None
+
+
+def submitted_token(request: HttpRequest) -> uuid.UUID | None:
+    """The token the posted form carried (None if it carried none, or a broken one)."""
+    return parse_token(request.POST.get("form_token"))
+
+
+def form_token(request: HttpRequest) -> str:
+    """The token for the form on the page: the one posted again, so a re-rendered form with
+    errors keeps its token, or a new one."""
+    return request.POST.get("form_token") or new_token()
+
+
+def earlier_result(request: AuthedRequest) -> uuid.UUID | None:
+    """What this form created the first time, when the request is a retry of it."""
+    return previous_result(token=submitted_token(request), user_id=request.user.pk)
 
 
 def previous_result(*, token: uuid.UUID | None, user_id: int) -> uuid.UUID | None:
@@ -43,6 +64,12 @@ def remember(*, token: uuid.UUID | None, user_id: int, result_public_id: uuid.UU
             )
         except IntegrityError as error:
             raise DuplicateSubmission from error
+
+
+def remember_submission(request: AuthedRequest, *, result_public_id: uuid.UUID) -> None:
+    """`remember` for the form this request posted."""
+    remember(token=submitted_token(request), user_id=request.user.pk,
+             result_public_id=result_public_id)
 
 
 class DuplicateSubmission(Exception):

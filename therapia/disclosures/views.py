@@ -82,14 +82,12 @@ def client_disclosures(request: AuthedRequest, public_id: uuid.UUID) -> HttpResp
 
 def _save_disclosure(request: AuthedRequest, client: Client, form: DisclosureForm,
                      corrects: Disclosure | None) -> HttpResponse | None:
-    token = idempotency.parse_token(request.POST.get("form_token"))
     data = _disclosure_input(form)
     try:
         with transaction.atomic():
             disclosure = services.disclosure_record(actor=request.actor, client=client,
                                                     data=data, corrects=corrects)
-            idempotency.remember(token=token, user_id=request.user.pk,
-                                 result_public_id=disclosure.public_id)
+            idempotency.remember_submission(request, result_public_id=disclosure.public_id)
     except services.AuthorisationMissing as error:
         services.disclosure_refusal_audit(actor=request.actor, client=client, basis=data.basis)
         _form_errors(form, error)
@@ -98,7 +96,7 @@ def _save_disclosure(request: AuthedRequest, client: Client, form: DisclosureFor
     except PermissionDenied as error:
         raise Http404("No such client") from error
     except idempotency.DuplicateSubmission:
-        earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+        earlier = idempotency.earlier_result(request)
         return redirect("disclosures:disclosure", public_id=earlier)
     else:
         return redirect("disclosures:disclosure", public_id=disclosure.public_id)
@@ -108,7 +106,7 @@ def _save_disclosure(request: AuthedRequest, client: Client, form: DisclosureFor
 def _render_form(request: AuthedRequest, client: Client, form: DisclosureForm,
                  corrects: Disclosure | None = None) -> HttpResponse:
     status = 422 if form.errors else 200
-    form_token = request.POST.get("form_token") or idempotency.new_token()
+    form_token = idempotency.form_token(request)
     return render(request, "disclosures/disclosure_form.html",
                   {"client": client, "form": form, "form_token": form_token,
                    "bases": _bases_table(), "corrects": corrects, "nav": "clients"},
@@ -135,8 +133,7 @@ def _prefill_from(client: Client, authorisation_id: str | None) -> dict[str, Any
 @in_memory_uploads
 @require_http_methods(["GET", "POST"])
 def disclosure_new(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
-    token = idempotency.parse_token(request.POST.get("form_token"))
-    earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+    earlier = idempotency.earlier_result(request)
     if earlier:  # a retried submission: it was stored the first time
         return redirect("disclosures:disclosure", public_id=earlier)
     client = selectors.client_for_recording(actor=request.actor, public_id=public_id)
@@ -168,8 +165,7 @@ def disclosure(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
 @in_memory_uploads
 @require_http_methods(["GET", "POST"])
 def disclosure_correct(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
-    token = idempotency.parse_token(request.POST.get("form_token"))
-    earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+    earlier = idempotency.earlier_result(request)
     if earlier:
         return redirect("disclosures:disclosure", public_id=earlier)
     view = selectors.disclosure_to_correct(actor=request.actor, public_id=public_id)
@@ -228,8 +224,7 @@ def accounting_print(request: AuthedRequest, public_id: uuid.UUID) -> HttpRespon
 @in_memory_uploads
 @require_http_methods(["GET", "POST"])
 def authorisation_new(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
-    token = idempotency.parse_token(request.POST.get("form_token"))
-    earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+    earlier = idempotency.earlier_result(request)
     if earlier:
         return redirect("disclosures:authorisation", public_id=earlier)
     client = selectors.client_for_recording(actor=request.actor, public_id=public_id)
@@ -255,19 +250,18 @@ def authorisation_new(request: AuthedRequest, public_id: uuid.UUID) -> HttpRespo
             with transaction.atomic():
                 authorisation = services.authorisation_record(actor=request.actor,
                                                               client=client, data=entry)
-                idempotency.remember(token=token, user_id=request.user.pk,
-                                     result_public_id=authorisation.public_id)
+                idempotency.remember_submission(request, result_public_id=authorisation.public_id)
         except ValidationError as error:
             _form_errors(form, error)
         except PermissionDenied as error:
             raise Http404("No such client") from error
         except idempotency.DuplicateSubmission:
-            earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+            earlier = idempotency.earlier_result(request)
             return redirect("disclosures:authorisation", public_id=earlier)
         else:
             return redirect("disclosures:authorisation", public_id=authorisation.public_id)
     status = 422 if form.errors else 200
-    form_token = request.POST.get("form_token") or idempotency.new_token()
+    form_token = idempotency.form_token(request)
     return render(request, "disclosures/authorisation_form.html",
                   {"client": client, "form": form, "form_token": form_token, "nav": "clients"},
                   status=status)

@@ -47,8 +47,8 @@ def questionnaires(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse
     if request.method == "POST":
         if not page.can_administer:
             return render(request, "core/not_allowed.html", status=403)
-        token = idempotency.parse_token(request.POST.get("form_token"))
-        earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+        token = idempotency.submitted_token(request)
+        earlier = idempotency.earlier_result(request)
         if earlier:
             return redirect("measures:administration", public_id=earlier)
         if form.is_valid() and form.cleaned_data["delivery"] == "paper":
@@ -58,7 +58,7 @@ def questionnaires(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse
             try:
                 new_link = _send(request, page, form.cleaned_data, token)
             except idempotency.DuplicateSubmission:
-                earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+                earlier = idempotency.earlier_result(request)
                 return redirect("measures:administration", public_id=earlier)
             except ValidationError as error:
                 _add_errors(form, error)
@@ -82,8 +82,7 @@ def _send(request: AuthedRequest, page: selectors.QuestionnairesPage, data: dict
     issued = administrations.administration_create(
         actor=request.actor, episode=page.episode, instrument=data["instrument"],
         with_link=True)
-    idempotency.remember(token=token, user_id=request.user.pk,
-                         result_public_id=issued.administration.public_id)
+    idempotency.remember_submission(request, result_public_id=issued.administration.public_id)
     assert issued.token is not None and issued.administration.expires_at  # noqa: S101
     if data["delivery"] == "link":
         return administrations.link_url(issued.token)
@@ -140,8 +139,7 @@ def paper_entry(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
         raise Http404("No such questionnaire") from None
     errors: dict[str, str] = {}
     general: list[str] = []
-    token = idempotency.parse_token(request.POST.get("form_token"))
-    earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+    earlier = idempotency.earlier_result(request)
     if earlier:
         return redirect("measures:administration", public_id=earlier)
     if request.method == "POST":
@@ -153,12 +151,12 @@ def paper_entry(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
                     done = administrations.administration_enter_paper(
                         actor=request.actor, episode=page.episode, instrument=choice,
                         items=items, administration=waiting)
-                    idempotency.remember(token=token, user_id=request.user.pk,
-                                         result_public_id=done.administration.public_id)
+                    idempotency.remember_submission(
+                        request, result_public_id=done.administration.public_id)
                 return redirect("measures:administration",
                                 public_id=done.administration.public_id)
         except idempotency.DuplicateSubmission:
-            earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+            earlier = idempotency.earlier_result(request)
             return redirect("measures:administration", public_id=earlier)
         except ValidationError as error:
             for field, messages in _errors_of(error).items():
@@ -171,7 +169,7 @@ def paper_entry(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     return render(request, "measures/paper_entry.html",
                   {"client": page.client, "definition": definition, "items": views,
                    "errors": errors, "general": general, "choice": choice, "waiting": waiting,
-                   "form_token": request.POST.get("form_token") or idempotency.new_token(),
+                   "form_token": idempotency.form_token(request),
                    "nav": "clients"}, status=422 if errors or general else 200)
 
 

@@ -54,8 +54,7 @@ def notes(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
 @staff_view
 @require_http_methods(["GET", "POST"])
 def note_new(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
-    token = idempotency.parse_token(request.POST.get("form_token"))
-    earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+    earlier = idempotency.earlier_result(request)
     if earlier:
         return redirect("records:note", public_id=earlier)
     client = client_get_for(actor=request.actor, public_id=public_id, need=Access.CLINICAL,
@@ -78,20 +77,19 @@ def note_new(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
                 note = note_services.progress_note_create(
                     actor=request.actor, client=client, template=template_key,
                     sections=form.cleaned_data, appointment=session)
-                idempotency.remember(token=token, user_id=request.user.pk,
-                                     result_public_id=note.public_id)
+                idempotency.remember_submission(request, result_public_id=note.public_id)
         except ValidationError as error:
             add_errors(form, error)
         except PermissionDenied as error:
             raise Http404("No such client") from error
         except idempotency.DuplicateSubmission:
-            earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+            earlier = idempotency.earlier_result(request)
             return redirect("records:note", public_id=earlier)
         else:
             return redirect("records:note", public_id=note.public_id)
     status = 422 if form.errors else 200
     context = {"client": client, "form": form, "template": template, "session": session,
-               "form_token": request.POST.get("form_token") or idempotency.new_token(),
+               "form_token": idempotency.form_token(request),
                "nav": "clients"}
     return render(request, "records/note_new.html", context, status=status)
 

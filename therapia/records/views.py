@@ -23,8 +23,7 @@ from therapia.records.forms import PsychotherapyNoteForm
 @require_http_methods(["GET", "POST"])
 def psychotherapy_notes(request: AuthedRequest, public_id: uuid.UUID) -> HttpResponse:
     """The actor's own notes for a client, and the form to add one (PN-2 banner)."""
-    token = idempotency.parse_token(request.POST.get("form_token"))
-    earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+    earlier = idempotency.earlier_result(request)
     if earlier:  # a retried submission: it was stored the first time
         return redirect("records:psychotherapy_note", public_id=earlier)
     page = selectors.psychotherapy_notes_page(actor=request.actor, client_public_id=public_id)
@@ -40,19 +39,18 @@ def psychotherapy_notes(request: AuthedRequest, public_id: uuid.UUID) -> HttpRes
                 note = services.psychotherapy_note_create(
                     actor=request.actor, client=page.client, body=form.cleaned_data["body"],
                     appointment=form.cleaned_data["appointment"])
-                idempotency.remember(token=token, user_id=request.user.pk,
-                                     result_public_id=note.public_id)
+                idempotency.remember_submission(request, result_public_id=note.public_id)
         except ValidationError as error:
             form.add_error(None, error)
         except PermissionDenied as error:
             raise Http404("No such client") from error
         except idempotency.DuplicateSubmission:
-            earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+            earlier = idempotency.earlier_result(request)
             return redirect("records:psychotherapy_note", public_id=earlier)
         else:
             return redirect("records:psychotherapy_note", public_id=note.public_id)
     status = 422 if form.errors else 200
-    form_token = request.POST.get("form_token") or idempotency.new_token()
+    form_token = idempotency.form_token(request)
     context = {"page": page, "client": page.client, "form": form, "form_token": form_token,
                "nav": "clients"}
     return render(request, "records/psychotherapy_notes.html", context, status=status)

@@ -140,8 +140,7 @@ def book(request: AuthedRequest) -> HttpResponse:
     actor = request.actor
     if not session_policy.can_book(actor):
         raise Http404
-    token = idempotency.parse_token(request.POST.get("form_token"))
-    earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+    earlier = idempotency.earlier_result(request)
     if earlier:
         return redirect("scheduling:session", public_id=earlier)
     initial = {"kind": request.GET.get("kind", SessionKind.INDIVIDUAL),
@@ -160,17 +159,16 @@ def book(request: AuthedRequest) -> HttpResponse:
                     result = first
                 else:
                     result = services.appointment_book(actor=actor, booking=booking)
-                idempotency.remember(token=token, user_id=request.user.pk,
-                                     result_public_id=result.public_id)
+                idempotency.remember_submission(request, result_public_id=result.public_id)
         except ValidationError as error:
             _field_errors(form, error)
         except idempotency.DuplicateSubmission:
-            earlier = idempotency.previous_result(token=token, user_id=request.user.pk)
+            earlier = idempotency.earlier_result(request)
             return redirect("scheduling:session", public_id=earlier)
         else:
             return redirect("scheduling:session", public_id=result.public_id)
     status = 422 if form.errors else 200
-    form_token = request.POST.get("form_token") or idempotency.new_token()
+    form_token = idempotency.form_token(request)
     return render(request, "scheduling/book.html",
                   {"form": form, "form_token": form_token, "nav": "agenda"}, status=status)
 
