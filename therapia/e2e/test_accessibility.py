@@ -43,6 +43,9 @@ def test_keyboard_alone_reaches_a_client(live_url: str, page: Page) -> None:
     page.keyboard.type(f"quill{clinic.tag}")
     page.keyboard.press("Enter")
     page.get_by_role("link", name=f"Zora Quill{clinic.tag}").wait_for()
+    # Typing also triggers the search-as-you-type request; let it land before tabbing, or
+    # its swap can replace the results (and the focus) midway.
+    page.wait_for_load_state("networkidle")
     for _ in range(15):  # onward to the result
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.textContent") == f"Zora Quill{clinic.tag}":
